@@ -1,0 +1,40 @@
+import type { EventEnvelope, StoredEvent } from '../core/events/envelope.js';
+
+export interface AppendOutcome {
+  /** The offset the event has in the log (the earlier one when it was a duplicate). */
+  readonly offset: number;
+  /** True when an event with this id was already in the log; nothing was written. */
+  readonly duplicate: boolean;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export type BatchListener = (events: readonly StoredEvent[]) => void | Promise<void>;
+
+/**
+ * The append-only event log. Adapters: SQLite (embedded), later PostgreSQL and NATS
+ * JetStream. Every adapter passes the shared contract suite in `event-log.contract.ts`.
+ */
+export interface EventLog {
+  /**
+   * Appends a batch atomically, in order. When the promise resolves, every event in the
+   * batch is durable. Duplicate ids (already in the log, or repeated inside the batch)
+   * are not written again and report the offset of the first copy.
+   */
+  append(events: readonly EventEnvelope[]): Promise<AppendOutcome[]>;
+  /** Up to `limit` events with offset > `afterOffset`, in offset order. */
+  readAfter(afterOffset: number, limit: number): Promise<StoredEvent[]>;
+  /** The offset of the newest event, or 0 when the log is empty. */
+  lastOffset(): Promise<number>;
+  /** Number of events in the log. */
+  count(): Promise<number>;
+  /**
+   * Delivers every event with offset > `afterOffset`, in order, as it arrives (including
+   * events appended by other processes sharing the log). The listener is awaited before
+   * the next batch is delivered.
+   */
+  subscribe(afterOffset: number, listener: BatchListener): Subscription;
+  close(): Promise<void>;
+}
