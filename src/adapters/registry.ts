@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EventLog } from '../ports/event-log.js';
+import type { StateStore } from '../ports/state-store.js';
+import { SqliteEventLog } from './sqlite/sqlite-event-log.js';
+import { SqliteStateStore } from './sqlite/sqlite-state-store.js';
+import { MemoryEventLog } from './memory/memory-event-log.js';
+import { MemoryStateStore } from './memory/memory-state-store.js';
+
+export interface StorageSettings {
+  readonly dataDir: string;
+  readonly eventLog: string;
+  readonly state: string;
+  readonly synchronous: 'full' | 'normal';
+}
+
+function scheme(url: string): { scheme: string; rest: string } {
+  const match = /^([a-z][a-z0-9+.-]*):(?:\/\/)?(.*)$/i.exec(url);
+  if (!match) throw new Error(`storage URL "${url}" has no scheme (expected e.g. sqlite:./data/events.db)`);
+  return { scheme: (match[1] as string).toLowerCase(), rest: match[2] as string };
+}
+
+/** Picks the event-log adapter from the URL scheme; an empty URL means SQLite in the data dir. */
+export function openEventLog(settings: StorageSettings): EventLog {
+  const url = settings.eventLog || `sqlite:${join(settings.dataDir, 'events.db')}`;
+  const { scheme: kind, rest } = scheme(url);
+  switch (kind) {
+    case 'sqlite':
+      mkdirSync(resolve(rest, '..'), { recursive: true });
+      return new SqliteEventLog({ path: rest, synchronous: settings.synchronous });
+    case 'memory':
+      return new MemoryEventLog();
+    default:
+      throw new Error(`no event-log adapter for "${kind}:" (available: sqlite:, memory:)`);
+  }
+}
+
+export function openStateStore(settings: StorageSettings): StateStore {
+  const url = settings.state || `sqlite:${join(settings.dataDir, 'state.db')}`;
+  const { scheme: kind, rest } = scheme(url);
+  switch (kind) {
+    case 'sqlite':
+      mkdirSync(resolve(rest, '..'), { recursive: true });
+      return new SqliteStateStore({ path: rest });
+    case 'memory':
+      return new MemoryStateStore();
+    default:
+      throw new Error(`no state-store adapter for "${kind}:" (available: sqlite:, memory:)`);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Logger } from 'pino';
+import { InteractionTypes } from '../core/domain/interaction.js';
+import { defaultUpcasters, type UpcasterRegistry } from '../core/events/upcasters.js';
+import { ReadModels } from '../core/projections/read-models.js';
+import { decodeSnapshot, encodeSnapshot } from '../core/projections/snapshot-codec.js';
+import type { EventLog } from '../ports/event-log.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { KindredConfig } from '../config/settings.js';
+import { Projector } from './projector.js';
+import { WriteService } from './write-service.js';
+
+const SNAPSHOT_NAMESPACE = 'snapshots';
+const READ_MODELS_KEY = 'read-models';
+
+export interface EngineParts {
+  readonly config: KindredConfig;
+  readonly log: EventLog;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly upcasters?: UpcasterRegistry;
+}
+
+export interface StartOptions {
+  /** Ignore snapshots and rebuild every read model from the first event. */
+  readonly fromScratch?: boolean;
+  /** Follow events other processes append (a server does; a one-shot command does not). */
+  readonly follow?: boolean;
+  readonly onProgress?: (applied: number, total: number) => void;
+}
+
+/**
+ * The engine as the roles see it: the log, the read models kept level with it, the
+ * write path, and snapshots that make restarts fast. No HTTP here.
+ */
+export class Engine {
+  readonly readModels: ReadModels;
+  readonly projector: Projector;
+  readonly writes: WriteService;
+  readonly log: EventLog;
+  readonly store: StateStore;
+  private readonly logger: Logger;
+  private readonly config: KindredConfig;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private lastSnapshotCheckpoint = 0;
+  private snapshotRunning: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(parts: EngineParts) {
+    this.config = parts.config;
+    this.log = parts.log;
+    this.store = parts.store;
+    this.logger = parts.logger;
+    const types = new InteractionTypes(parts.config.interactions.types, parts.config.interactions.ratingMidpoint);
+    this.readModels = new ReadModels(types);
+    this.projector = new Projector(this.log, this.readModels, parts.upcasters ?? defaultUpcasters());
+    this.writes = new WriteService(this.log, this.projector, this.readModels, {
+      unknownEntities: parts.config.events.unknownEntities,
+      futureToleranceMs: parts.config.events.futureToleranceMs,
+      maxBatch: parts.config.events.maxBatch,
+    });
+  }
+
+  /** Restores the latest snapshot, replays the log after it, then follows the log. */
+  async start(options: StartOptions = {}): Promise<void> {
+    const started = performance.now();
+    if (!options.fromScratch) await this.restoreSnapshot();
+    const restoredAt = this.readModels.checkpoint;
+    const lastOffset = await this.log.lastOffset();
+    await this.projector.catchUp(lastOffset, (offset) => options.onProgress?.(offset - restoredAt, lastOffset - restoredAt));
+    this.lastSnapshotCheckpoint = options.fromScratch ? 0 : restoredAt;
+    this.logger.info(
+      {
+        checkpoint: this.readModels.checkpoint,
+        replayed: this.readModels.checkpoint - restoredAt,
+        items: this.readModels.catalog.size,
+        users: this.readModels.users.size,
+        interactions: this.readModels.histories.size,
+        ms: Math.round(performance.now() - started),
+      },
+      'read models ready',
+    );
+    if (options.follow) {
+      this.projector.follow();
+      this.readModels.onApplied(() => this.maybeSnapshot());
+      this.snapshotTimer = setInterval(() => void this.snapshotIfBehind(), this.config.snapshots.everySeconds * 1000);
+      this.snapshotTimer.unref();
+    }
+  }
+
+  private async restoreSnapshot(): Promise<void> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.store.get(SNAPSHOT_NAMESPACE, READ_MODELS_KEY);
+      if (!bytes) return;
+      const contents = decodeSnapshot(bytes);
+      const lastOffset = await this.log.lastOffset();
+      if (contents.checkpoint > lastOffset) {
+        this.logger.warn({ snapshot: contents.checkpoint, log: lastOffset }, 'snapshot is ahead of the log; replaying');
+        return;
+      }
+      if (!this.readModels.restore(contents)) {
+        this.logger.info('snapshot was made under other settings; replaying the log');
+        return;
+      }
+      this.logger.info({ checkpoint: contents.checkpoint, bytes: bytes.byteLength }, 'snapshot restored');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'snapshot unreadable; replaying the log');
+    }
+  }
+
+  private maybeSnapshot(): void {
+    if (this.readModels.checkpoint - this.lastSnapshotCheckpoint >= this.config.snapshots.everyEvents)
+      void this.snapshotIfBehind();
+  }
+
+  private async snapshotIfBehind(): Promise<void> {
+    if (this.closed || this.readModels.checkpoint === this.lastSnapshotCheckpoint) return;
+    await this.writeSnapshot().catch((error: unknown) => this.logger.error({ err: error }, 'snapshot failed'));
+  }
+
+  /** Writes the read models' state; a restart then replays only what came after. */
+  writeSnapshot(): Promise<void> {
+    if (this.snapshotRunning) return this.snapshotRunning;
+    const run = (async () => {
+      const started = performance.now();
+      const contents = this.readModels.snapshot();
+      const bytes = encodeSnapshot(contents);
+      await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes);
+      this.lastSnapshotCheckpoint = contents.checkpoint;
+      this.logger.info(
+        { checkpoint: contents.checkpoint, bytes: bytes.byteLength, ms: Math.round(performance.now() - started) },
+        'snapshot written',
+      );
+    })().finally(() => {
+      this.snapshotRunning = undefined;
+    });
+    this.snapshotRunning = run;
+    return run;
+  }
+
+  async status(): Promise<{ checkpoint: number; lastOffset: number; events: number; lag: number }> {
+    const lastOffset = await this.log.lastOffset();
+    return {
+      checkpoint: this.readModels.checkpoint,
+      lastOffset,
+      events: await this.log.count(),
+      lag: lastOffset - this.readModels.checkpoint,
+    };
+  }
+
+  /** Stops following, snapshots, and closes storage. Idempotent. */
+  async close(options: { snapshot?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.projector.stop();
+    await this.snapshotRunning;
+    if (options.snapshot !== false && this.readModels.checkpoint !== this.lastSnapshotCheckpoint) {
+      await this.writeSnapshot().catch((error: unknown) => this.logger.error({ err: error }, 'final snapshot failed'));
+    }
+    await this.log.close();
+    await this.store.close();
+  }
+}

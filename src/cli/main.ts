@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { registerServe } from './commands/serve.js';
+import { registerConfig } from './commands/config.js';
+import { registerReplay } from './commands/replay.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kindred')
+    .description('Kindred: real-time recommendations and search')
+    .version('0.1.0')
+    .exitOverride();
+  registerServe(program);
+  registerReplay(program);
+  registerConfig(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`kindred: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}

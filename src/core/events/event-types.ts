@@ -1,0 +1,39 @@
+import type { InteractionPayload } from '../domain/interaction.js';
+import type { ItemInput, ItemPatch } from '../domain/item.js';
+import type { UserInput, UserPatch } from '../domain/user.js';
+
+/**
+ * The event types the log holds, with the current schema version of each payload.
+ * Changing a payload's shape means a new version here plus an upcaster from the old one.
+ */
+export const EventTypes = {
+  itemUpserted: { type: 'item.upserted', version: 1 },
+  itemPatched: { type: 'item.patched', version: 1 },
+  itemDeleted: { type: 'item.deleted', version: 1 },
+  userUpserted: { type: 'user.upserted', version: 1 },
+  userPatched: { type: 'user.patched', version: 1 },
+  userDeleted: { type: 'user.deleted', version: 1 },
+  interactionRecorded: { type: 'interaction.recorded', version: 1 },
+} as const;
+
+export interface ItemUpsertedPayload {
+  readonly item: ItemInput;
+}
+export interface ItemPatchedPayload {
+  readonly id: string;
+  readonly patch: ItemPatch;
+}
+export interface ItemDeletedPayload {
+  readonly id: string;
+}
+export interface UserUpsertedPayload {
+  readonly user: UserInput;
+}
+export interface UserPatchedPayload {
+  readonly id: string;
+  readonly patch: UserPatch;
+}
+export interface UserDeletedPayload {
+  readonly id: string;
+}
+export type InteractionRecordedPayload = InteractionPayload;

@@ -1,0 +1,72 @@
+/**
+ * The one catalog of errors Kindred reports. Codes are stable API: clients match on
+ * them, so a code is never renamed or reused. `docs/errors.md` is generated from this.
+ */
+export const ERROR_CATALOG = {
+  INVALID_JSON: { status: 400, doc: 'The request body is not valid JSON.' },
+  INVALID_REQUEST: {
+    status: 400,
+    doc: 'The request does not match its schema: a wrong type, a missing field, a value out of range.',
+  },
+  UNKNOWN_FIELD: { status: 400, doc: 'The request has a field that the schema does not define.' },
+  INVALID_TIMESTAMP: {
+    status: 400,
+    doc: 'A timestamp is neither unix seconds nor ISO-8601, or lies outside 1970 .. now + 1 day.',
+  },
+  INVALID_ID: { status: 400, doc: 'An id is empty, too long, or has control characters.' },
+  INVALID_CURSOR: { status: 400, doc: 'The pagination cursor was not issued by this engine.' },
+  UNKNOWN_INTERACTION_TYPE: {
+    status: 400,
+    doc: 'The interaction type is not one of the configured types.',
+  },
+  BATCH_TOO_LARGE: { status: 400, doc: 'A batch holds more rows than the limit allows.' },
+  BATCH_HAS_INVALID_ROWS: {
+    status: 400,
+    doc: 'Some rows of a batch are invalid; nothing of the batch was written. `details.rows` lists each bad row.',
+  },
+  UNKNOWN_USER: {
+    status: 422,
+    doc: 'The event names a user that does not exist and the engine is set to reject such events.',
+  },
+  UNKNOWN_ITEM: {
+    status: 422,
+    doc: 'The event names an item that does not exist and the engine is set to reject such events.',
+  },
+  ID_MISMATCH: { status: 400, doc: 'The id in the body differs from the id in the path.' },
+  ITEM_NOT_FOUND: { status: 404, doc: 'No item has this id.' },
+  USER_NOT_FOUND: { status: 404, doc: 'No user has this id.' },
+  ROUTE_NOT_FOUND: { status: 404, doc: 'No route matches this method and path.' },
+  PAYLOAD_TOO_LARGE: { status: 413, doc: 'The request body exceeds the configured limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The body must be sent as application/json.' },
+  NOT_READY: { status: 503, doc: 'The engine is starting or stopping and cannot serve this yet.' },
+  INTERNAL: {
+    status: 500,
+    doc: 'An unexpected fault inside the engine. It is logged with the request id; please report it.',
+  },
+} as const satisfies Record<string, { status: number; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+export class KindredError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'KindredError';
+    this.status = ERROR_CATALOG[code].status;
+  }
+
+  toBody(): { error: { code: ErrorCode; message: string; details: ErrorDetails } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function isKindredError(value: unknown): value is KindredError {
+  return value instanceof KindredError;
+}

@@ -1,0 +1,13 @@
+import type { Engine } from '../app/engine.js';
+import type { KindredConfig } from '../config/settings.js';
+
+/** What route modules get: the engine and the config, nothing global. */
+export interface HttpContext {
+  readonly engine: Engine;
+  readonly config: KindredConfig;
+  /** True once the read models have caught up with the log at start. */
+  ready(): boolean;
+}
+
+/** Bodies whose rows are validated one by one (to report every bad row) carry this mark. */
+export const ROW_VALIDATED = 'x-kindred-row-validated';

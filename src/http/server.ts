@@ -1,0 +1,91 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { TSchema } from '@sinclair/typebox';
+import { coercingAjv, strictAjv } from '../contracts/validation.js';
+import { ERROR_CATALOG, KindredError } from '../errors/catalog.js';
+import { sendError } from './errors.js';
+import { ROW_VALIDATED, type HttpContext } from './context.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerSystemRoutes } from './routes/system.js';
+
+const VERSION = '0.1.0';
+
+/** The HTTP API: routes, validation, errors and the OpenAPI document. No domain logic. */
+export async function buildHttpServer(context: HttpContext, logger: Logger): Promise<FastifyInstance> {
+  const { config } = context;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    requestTimeout: config.server.requestTimeoutMs,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 512 },
+  });
+
+  // Bodies are validated strictly (no coercion); query strings and paths are text and coerced.
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart === 'body') {
+      if ((schema as Record<string, unknown>)[ROW_VALIDATED]) {
+        return (body: unknown) =>
+          body !== null && typeof body === 'object' && !Array.isArray(body)
+            ? true
+            : { error: new KindredError('INVALID_REQUEST', 'body must be a JSON object', { path: 'body' }) };
+      }
+      return strictAjv.compile(schema as TSchema);
+    }
+    return coercingAjv.compile(schema as TSchema);
+  });
+  app.setSchemaErrorFormatter((errors, dataVar) => {
+    const error = new Error(`${dataVar} is invalid`) as Error & { validation: unknown; validationContext: string };
+    error.validation = errors;
+    error.validationContext = dataVar;
+    return error;
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    sendError(
+      new KindredError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+      request,
+      reply,
+    );
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kindred',
+        version: VERSION,
+        description:
+          'Real-time recommendations and search. Errors answer `{ error: { code, message, details } }` with these codes: ' +
+          Object.entries(ERROR_CATALOG)
+            .map(([code, entry]) => `\`${code}\` (${entry.status})`)
+            .join(', '),
+      },
+      tags: [
+        { name: 'events', description: 'Interactions between users and items' },
+        { name: 'items', description: 'The catalog' },
+        { name: 'users', description: 'Users and their data' },
+        { name: 'health', description: 'Probes for orchestrators' },
+        { name: 'admin', description: 'Operating the engine' },
+      ],
+    },
+  });
+
+  registerSystemRoutes(app, context);
+  registerCatalogRoutes(app, context);
+  registerEventRoutes(app, context);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}
