@@ -19,7 +19,7 @@ export interface HistoryEntry {
 const NONE = -1;
 
 /**
- * Every interaction, columnar, in log order: ~21 bytes each, so tens of millions fit.
+ * Every interaction, columnar, in log order: ~25 bytes each, so tens of millions fit.
  * Each user's interactions form a chain through `previous`, newest first, which is the
  * order serving wants ("the last n things this user did").
  */
@@ -29,7 +29,7 @@ export class InteractionHistories implements Projection {
   private users = new Int32Array(1024);
   private items = new Int32Array(1024);
   private types = new Uint8Array(1024);
-  private values = new Float32Array(1024);
+  private values = new Float64Array(1024);
   private times = new Uint32Array(1024);
   private previous = new Int32Array(1024);
   private heads = new Int32Array(1024).fill(NONE);
@@ -79,7 +79,7 @@ export class InteractionHistories implements Projection {
     users: Int32Array;
     items: Int32Array;
     types: Uint8Array;
-    values: Float32Array;
+    values: Float64Array;
     times: Uint32Array;
   } {
     const n = this.length;
@@ -110,7 +110,7 @@ export class InteractionHistories implements Projection {
       this.users = grow(this.users, needed, Int32Array);
       this.items = grow(this.items, needed, Int32Array);
       this.types = grow(this.types, needed, Uint8Array);
-      this.values = grow(this.values, needed, Float32Array);
+      this.values = grow(this.values, needed, Float64Array);
       this.times = grow(this.times, needed, Uint32Array);
       this.previous = grow(this.previous, needed, Int32Array);
     }
@@ -181,7 +181,7 @@ export class InteractionHistories implements Projection {
     this.users = Int32Array.from(a['users'] as Int32Array);
     this.items = Int32Array.from(a['items'] as Int32Array);
     this.types = Uint8Array.from(a['types'] as Uint8Array);
-    this.values = Float32Array.from(a['values'] as Float32Array);
+    this.values = Float64Array.from(a['values'] as Float64Array);
     this.times = Uint32Array.from(a['times'] as Uint32Array);
     this.previous = Int32Array.from(a['previous'] as Int32Array);
     this.heads = Int32Array.from(a['heads'] as Int32Array);

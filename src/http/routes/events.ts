@@ -15,6 +15,13 @@ const RowResultSchema = Type.Object({
   error: Type.Optional(ErrorBody.properties.error),
 });
 
+/** One event: 201 when written, 200 when its id was already in the log. */
+const SingleResult = Type.Object({
+  id: Type.String(),
+  offset: Type.Integer(),
+  status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate')]),
+});
+
 export function registerEventRoutes(app: FastifyInstance, context: HttpContext): void {
   const { engine, config } = context;
   const maxBatch = config.events.maxBatch;
@@ -40,13 +47,16 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
           [ROW_VALIDATED]: true,
         }),
         response: {
-          200: Type.Object({
-            accepted: Type.Integer(),
-            duplicates: Type.Integer(),
-            rejected: Type.Integer(),
-            results: Type.Array(RowResultSchema),
-          }),
-          201: Type.Object({ id: Type.String(), offset: Type.Integer(), status: Type.String() }),
+          200: Type.Union([
+            Type.Object({
+              accepted: Type.Integer(),
+              duplicates: Type.Integer(),
+              rejected: Type.Integer(),
+              results: Type.Array(RowResultSchema),
+            }),
+            SingleResult,
+          ]),
+          201: SingleResult,
           '4xx': ErrorBody,
         },
       },
@@ -86,7 +96,8 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
       const [result] = await engine.writes.recordInteractions([body as EventBodyT], { ...options, partial: true });
       if (!result) throw new KindredError('INTERNAL', 'no result for the event');
       if ('error' in result) throw new KindredError(result.error.code, result.error.message, result.error.details);
-      return reply.status(result.status === 'accepted' ? 201 : 200).send(result);
+      const { id, offset, status } = result;
+      return reply.status(status === 'accepted' ? 201 : 200).send({ id, offset, status });
     },
   );
 }
