@@ -13,7 +13,6 @@ export const ERROR_CATALOG = {
     status: 400,
     doc: 'A timestamp is neither unix seconds nor ISO-8601, or lies outside 1970 .. now + 1 day.',
   },
-  INVALID_ID: { status: 400, doc: 'An id is empty, too long, or has control characters.' },
   INVALID_CURSOR: { status: 400, doc: 'The pagination cursor was not issued by this engine.' },
   UNKNOWN_INTERACTION_TYPE: {
     status: 400,
