@@ -39,7 +39,9 @@ const errors = [
   '',
   '| code | HTTP status | meaning |',
   '| --- | --- | --- |',
-  ...Object.entries(ERROR_CATALOG).map(([code, entry]) => `| \`${code}\` | ${entry.status} | ${entry.doc} |`),
+  ...Object.entries(ERROR_CATALOG).map(
+    ([code, entry]) => `| \`${code}\` | ${entry.status} | ${entry.doc} |`,
+  ),
   '',
 ].join('\n');
 
@@ -53,7 +55,9 @@ for (const [path, text] of [
     let current = '';
     try {
       current = readFileSync(path, 'utf8');
-    } catch {}
+    } catch {
+      // A missing file is simply stale.
+    }
     if (current !== text) {
       console.error(`${path} is stale: run node scripts/gen-docs.mjs`);
       stale = true;

@@ -50,9 +50,16 @@ export class Engine {
     this.log = parts.log;
     this.store = parts.store;
     this.logger = parts.logger;
-    const types = new InteractionTypes(parts.config.interactions.types, parts.config.interactions.ratingMidpoint);
+    const types = new InteractionTypes(
+      parts.config.interactions.types,
+      parts.config.interactions.ratingMidpoint,
+    );
     this.readModels = new ReadModels(types);
-    this.projector = new Projector(this.log, this.readModels, parts.upcasters ?? defaultUpcasters());
+    this.projector = new Projector(
+      this.log,
+      this.readModels,
+      parts.upcasters ?? defaultUpcasters(),
+    );
     this.writes = new WriteService(this.log, this.projector, this.readModels, {
       unknownEntities: parts.config.events.unknownEntities,
       futureToleranceMs: parts.config.events.futureToleranceMs,
@@ -66,7 +73,9 @@ export class Engine {
     if (!options.fromScratch) await this.restoreSnapshot();
     const restoredAt = this.readModels.checkpoint;
     const lastOffset = await this.log.lastOffset();
-    await this.projector.catchUp(lastOffset, (offset) => options.onProgress?.(offset - restoredAt, lastOffset - restoredAt));
+    await this.projector.catchUp(lastOffset, (offset) =>
+      options.onProgress?.(offset - restoredAt, lastOffset - restoredAt),
+    );
     this.lastSnapshotCheckpoint = options.fromScratch ? 0 : restoredAt;
     this.logger.info(
       {
@@ -82,7 +91,10 @@ export class Engine {
     if (options.follow) {
       this.projector.follow();
       this.readModels.onApplied(() => this.maybeSnapshot());
-      this.snapshotTimer = setInterval(() => void this.snapshotIfBehind(), this.config.snapshots.everySeconds * 1000);
+      this.snapshotTimer = setInterval(
+        () => void this.snapshotIfBehind(),
+        this.config.snapshots.everySeconds * 1000,
+      );
       this.snapshotTimer.unref();
     }
   }
@@ -95,27 +107,38 @@ export class Engine {
       const contents = decodeSnapshot(bytes);
       const lastOffset = await this.log.lastOffset();
       if (contents.checkpoint > lastOffset) {
-        this.logger.warn({ snapshot: contents.checkpoint, log: lastOffset }, 'snapshot is ahead of the log; replaying');
+        this.logger.warn(
+          { snapshot: contents.checkpoint, log: lastOffset },
+          'snapshot is ahead of the log; replaying',
+        );
         return;
       }
       if (!this.readModels.restore(contents)) {
         this.logger.info('snapshot was made under other settings; replaying the log');
         return;
       }
-      this.logger.info({ checkpoint: contents.checkpoint, bytes: bytes.byteLength }, 'snapshot restored');
+      this.logger.info(
+        { checkpoint: contents.checkpoint, bytes: bytes.byteLength },
+        'snapshot restored',
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'snapshot unreadable; replaying the log');
     }
   }
 
   private maybeSnapshot(): void {
-    if (this.readModels.checkpoint - this.lastSnapshotCheckpoint >= this.config.snapshots.everyEvents)
+    if (
+      this.readModels.checkpoint - this.lastSnapshotCheckpoint >=
+      this.config.snapshots.everyEvents
+    )
       void this.snapshotIfBehind();
   }
 
   private async snapshotIfBehind(): Promise<void> {
     if (this.closed || this.readModels.checkpoint === this.lastSnapshotCheckpoint) return;
-    await this.writeSnapshot().catch((error: unknown) => this.logger.error({ err: error }, 'snapshot failed'));
+    await this.writeSnapshot().catch((error: unknown) =>
+      this.logger.error({ err: error }, 'snapshot failed'),
+    );
   }
 
   /** Writes the read models' state; a restart then replays only what came after. */
@@ -128,7 +151,11 @@ export class Engine {
       await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes);
       this.lastSnapshotCheckpoint = contents.checkpoint;
       this.logger.info(
-        { checkpoint: contents.checkpoint, bytes: bytes.byteLength, ms: Math.round(performance.now() - started) },
+        {
+          checkpoint: contents.checkpoint,
+          bytes: bytes.byteLength,
+          ms: Math.round(performance.now() - started),
+        },
         'snapshot written',
       );
     })().finally(() => {
@@ -156,7 +183,9 @@ export class Engine {
     await this.projector.stop();
     await this.snapshotRunning;
     if (options.snapshot !== false && this.readModels.checkpoint !== this.lastSnapshotCheckpoint) {
-      await this.writeSnapshot().catch((error: unknown) => this.logger.error({ err: error }, 'final snapshot failed'));
+      await this.writeSnapshot().catch((error: unknown) =>
+        this.logger.error({ err: error }, 'final snapshot failed'),
+      );
     }
     await this.log.close();
     await this.store.close();

@@ -63,30 +63,48 @@ export class WriteService {
   ) {}
 
   /** Builds the interaction event of one row, or says why the row is rejected. */
-  interactionEvent(row: EventBodyT, receivedAt: number, options: WriteOptions): EventEnvelope | KindredError {
+  interactionEvent(
+    row: EventBodyT,
+    receivedAt: number,
+    options: WriteOptions,
+  ): EventEnvelope | KindredError {
     const typeIndex = this.readModels.interactionTypes.indexOf(row.type);
     if (typeIndex === undefined) {
-      return new KindredError('UNKNOWN_INTERACTION_TYPE', `unknown interaction type "${row.type}"`, {
-        type: row.type,
-        known: Object.keys(this.readModels.interactionTypes.table),
-      });
+      return new KindredError(
+        'UNKNOWN_INTERACTION_TYPE',
+        `unknown interaction type "${row.type}"`,
+        {
+          type: row.type,
+          known: Object.keys(this.readModels.interactionTypes.table),
+        },
+      );
     }
     let occurredAt = receivedAt;
     if (row.timestamp !== undefined) {
       const parsed = parseTimestamp(row.timestamp, receivedAt + this.policy.futureToleranceMs);
       if (!parsed.ok)
-        return new KindredError('INVALID_TIMESTAMP', `timestamp ${JSON.stringify(row.timestamp)} ${parsed.reason}`, {
-          timestamp: row.timestamp,
-        });
+        return new KindredError(
+          'INVALID_TIMESTAMP',
+          `timestamp ${JSON.stringify(row.timestamp)} ${parsed.reason}`,
+          {
+            timestamp: row.timestamp,
+          },
+        );
       occurredAt = parsed.ms;
     }
     if (row.value !== undefined && !Number.isFinite(row.value))
-      return new KindredError('INVALID_REQUEST', 'value must be a finite number', { field: 'value' });
+      return new KindredError('INVALID_REQUEST', 'value must be a finite number', {
+        field: 'value',
+      });
     if (this.policy.unknownEntities === 'reject') {
       if (!this.readModels.users.get(row.userId))
-        return new KindredError('UNKNOWN_USER', `unknown user "${row.userId}"`, { userId: row.userId });
+        return new KindredError('UNKNOWN_USER', `unknown user "${row.userId}"`, {
+          userId: row.userId,
+        });
       if (!this.readModels.catalog.get(row.itemId))
-        return new KindredError('UNKNOWN_ITEM', `unknown item "${row.itemId}"`, { itemId: row.itemId });
+        return new KindredError('UNKNOWN_ITEM', `unknown item "${row.itemId}"`, {
+          itemId: row.itemId,
+        });
     }
     const payload: InteractionPayload = {
       userId: row.userId,
@@ -95,16 +113,28 @@ export class WriteService {
       ...(row.value !== undefined ? { value: row.value } : {}),
       ...(row.context !== undefined ? { context: row.context } : {}),
     };
-    return this.envelope(EventTypes.interactionRecorded, row.userId, payload, receivedAt, options, row.id, occurredAt);
+    return this.envelope(
+      EventTypes.interactionRecorded,
+      row.userId,
+      payload,
+      receivedAt,
+      options,
+      row.id,
+      occurredAt,
+    );
   }
 
   /** Validates rows and builds their events; nothing is written. */
   prepareInteractions(rows: readonly EventBodyT[], options: WriteOptions): PreparedInteractions {
     if (rows.length > this.policy.maxBatch)
-      throw new KindredError('BATCH_TOO_LARGE', `a batch may hold at most ${this.policy.maxBatch} events`, {
-        limit: this.policy.maxBatch,
-        received: rows.length,
-      });
+      throw new KindredError(
+        'BATCH_TOO_LARGE',
+        `a batch may hold at most ${this.policy.maxBatch} events`,
+        {
+          limit: this.policy.maxBatch,
+          received: rows.length,
+        },
+      );
     const receivedAt = this.now();
     const envelopes: EventEnvelope[] = [];
     const rowIndexes: number[] = [];
@@ -129,7 +159,8 @@ export class WriteService {
     options: WriteOptions & { partial?: boolean },
   ): Promise<RowResult[]> {
     const prepared = this.prepareInteractions(rows, options);
-    if (prepared.errors.length > 0 && !options.partial) throw batchError(prepared.errors, rows.length);
+    if (prepared.errors.length > 0 && !options.partial)
+      throw batchError(prepared.errors, rows.length);
     return this.appendPrepared(prepared);
   }
 
@@ -137,40 +168,54 @@ export class WriteService {
   async appendPrepared(prepared: PreparedInteractions): Promise<RowResult[]> {
     const accepted = await this.append(prepared.envelopes);
     const results: RowResult[] = [...prepared.errors];
-    accepted.forEach((outcome, i) => results.push({ ...outcome, index: prepared.rowIndexes[i] as number }));
+    accepted.forEach((outcome, i) =>
+      results.push({ ...outcome, index: prepared.rowIndexes[i] as number }),
+    );
     return results.sort((a, b) => a.index - b.index);
   }
 
   async upsertItems(items: readonly ItemInput[], options: WriteOptions): Promise<RowAccepted[]> {
     this.checkBatch(items.length);
     const at = this.now();
-    return this.append(items.map((item) => this.envelope(EventTypes.itemUpserted, item.id, { item }, at, options)));
+    return this.append(
+      items.map((item) => this.envelope(EventTypes.itemUpserted, item.id, { item }, at, options)),
+    );
   }
 
   async patchItem(id: string, patch: ItemPatch, options: WriteOptions): Promise<void> {
-    if (!this.readModels.catalog.get(id)) throw new KindredError('ITEM_NOT_FOUND', `no item "${id}"`, { id });
-    await this.append([this.envelope(EventTypes.itemPatched, id, { id, patch }, this.now(), options)]);
+    if (!this.readModels.catalog.get(id))
+      throw new KindredError('ITEM_NOT_FOUND', `no item "${id}"`, { id });
+    await this.append([
+      this.envelope(EventTypes.itemPatched, id, { id, patch }, this.now(), options),
+    ]);
   }
 
   async deleteItem(id: string, options: WriteOptions): Promise<void> {
-    if (!this.readModels.catalog.get(id)) throw new KindredError('ITEM_NOT_FOUND', `no item "${id}"`, { id });
+    if (!this.readModels.catalog.get(id))
+      throw new KindredError('ITEM_NOT_FOUND', `no item "${id}"`, { id });
     await this.append([this.envelope(EventTypes.itemDeleted, id, { id }, this.now(), options)]);
   }
 
   async upsertUsers(users: readonly UserInput[], options: WriteOptions): Promise<RowAccepted[]> {
     this.checkBatch(users.length);
     const at = this.now();
-    return this.append(users.map((user) => this.envelope(EventTypes.userUpserted, user.id, { user }, at, options)));
+    return this.append(
+      users.map((user) => this.envelope(EventTypes.userUpserted, user.id, { user }, at, options)),
+    );
   }
 
   async patchUser(id: string, patch: UserPatch, options: WriteOptions): Promise<void> {
-    if (!this.readModels.users.get(id)) throw new KindredError('USER_NOT_FOUND', `no user "${id}"`, { id });
-    await this.append([this.envelope(EventTypes.userPatched, id, { id, patch }, this.now(), options)]);
+    if (!this.readModels.users.get(id))
+      throw new KindredError('USER_NOT_FOUND', `no user "${id}"`, { id });
+    await this.append([
+      this.envelope(EventTypes.userPatched, id, { id, patch }, this.now(), options),
+    ]);
   }
 
   /** Right to be forgotten: the user's data leaves every read model; aggregates stay. */
   async deleteUser(id: string, options: WriteOptions): Promise<void> {
-    if (!this.readModels.users.get(id)) throw new KindredError('USER_NOT_FOUND', `no user "${id}"`, { id });
+    if (!this.readModels.users.get(id))
+      throw new KindredError('USER_NOT_FOUND', `no user "${id}"`, { id });
     await this.append([this.envelope(EventTypes.userDeleted, id, { id }, this.now(), options)]);
   }
 
@@ -182,7 +227,12 @@ export class WriteService {
     const results = outcomes.map((outcome, index): RowAccepted => {
       const envelope = envelopes[index] as EventEnvelope;
       if (!outcome.duplicate) fresh.push({ ...envelope, offset: outcome.offset });
-      return { index, id: envelope.id, offset: outcome.offset, status: outcome.duplicate ? 'duplicate' : 'accepted' };
+      return {
+        index,
+        id: envelope.id,
+        offset: outcome.offset,
+        status: outcome.duplicate ? 'duplicate' : 'accepted',
+      };
     });
     fresh.sort((a, b) => a.offset - b.offset);
     await this.projector.advance(fresh);
@@ -191,10 +241,14 @@ export class WriteService {
 
   private checkBatch(size: number): void {
     if (size > this.policy.maxBatch)
-      throw new KindredError('BATCH_TOO_LARGE', `a batch may hold at most ${this.policy.maxBatch} rows`, {
-        limit: this.policy.maxBatch,
-        received: size,
-      });
+      throw new KindredError(
+        'BATCH_TOO_LARGE',
+        `a batch may hold at most ${this.policy.maxBatch} rows`,
+        {
+          limit: this.policy.maxBatch,
+          received: size,
+        },
+      );
   }
 
   private envelope(
@@ -214,7 +268,9 @@ export class WriteService {
       receivedAt,
       partitionKey,
       payload,
-      metadata: options.requestId ? { source: options.source, requestId: options.requestId } : { source: options.source },
+      metadata: options.requestId
+        ? { source: options.source, requestId: options.requestId }
+        : { source: options.source },
     };
   }
 }

@@ -16,7 +16,9 @@ export function configFromOptions(options: Record<string, unknown>): KindredConf
   const flags: Record<string, string | number | boolean | undefined> = {};
   for (const setting of SETTINGS) {
     if (!setting.flag) continue;
-    const key = setting.flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const key = setting.flag
+      .replace(/^--/, '')
+      .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const value = options[key];
     if (value !== undefined) flags[setting.path] = value as string;
   }

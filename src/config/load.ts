@@ -36,7 +36,9 @@ function assign(target: Record<string, unknown>, path: string, value: unknown): 
 
 function coerce(setting: SettingDefinition, raw: unknown, origin: string): unknown {
   const fail = (expected: string): never => {
-    throw new ConfigError(`${origin}: ${setting.path} must be ${expected}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `${origin}: ${setting.path} must be ${expected}, got ${JSON.stringify(raw)}`,
+    );
   };
   const type = setting.type;
   switch (type.kind) {

@@ -1,4 +1,7 @@
-import { DEFAULT_INTERACTION_TYPES, type InteractionTypeTable } from '../core/domain/interaction.js';
+import {
+  DEFAULT_INTERACTION_TYPES,
+  type InteractionTypeTable,
+} from '../core/domain/interaction.js';
 
 export interface KindredConfig {
   data: { dir: string };

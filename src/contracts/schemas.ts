@@ -15,20 +15,28 @@ export const EntityId = Type.String({
 
 const Scalar = Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean()]);
 export const AttributeValue = Type.Union([Scalar, Type.Array(Scalar, { maxItems: 1000 })]);
-export const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), AttributeValue, {
-  maxProperties: 256,
-  description: 'Typed attributes: numbers, strings, booleans or lists of them.',
-});
+export const Attributes = Type.Record(
+  Type.String({ minLength: 1, maxLength: 128 }),
+  AttributeValue,
+  {
+    maxProperties: 256,
+    description: 'Typed attributes: numbers, strings, booleans or lists of them.',
+  },
+);
 const AttributesPatch = Type.Record(
   Type.String({ minLength: 1, maxLength: 128 }),
   Type.Union([AttributeValue, Type.Null()]),
   { maxProperties: 256, description: 'Attributes to set; null removes one.' },
 );
 const Labels = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 256 });
-const TextFields = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 100_000 }), {
-  maxProperties: 64,
-  description: 'Free-text fields other than the title (description, brand...).',
-});
+const TextFields = Type.Record(
+  Type.String({ minLength: 1, maxLength: 128 }),
+  Type.String({ maxLength: 100_000 }),
+  {
+    maxProperties: 64,
+    description: 'Free-text fields other than the title (description, brand...).',
+  },
+);
 
 const itemFields = {
   title: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -36,11 +44,16 @@ const itemFields = {
   categories: Type.Optional(Labels),
   tags: Type.Optional(Labels),
   attributes: Type.Optional(Attributes),
-  available: Type.Optional(Type.Boolean({ description: 'False for out of stock: kept, not recommended.' })),
+  available: Type.Optional(
+    Type.Boolean({ description: 'False for out of stock: kept, not recommended.' }),
+  ),
   hidden: Type.Optional(Type.Boolean({ description: 'Hidden items are never shown.' })),
 };
 
-export const ItemBody = Type.Object({ id: EntityId, ...itemFields }, { additionalProperties: false, $id: 'ItemInput' });
+export const ItemBody = Type.Object(
+  { id: EntityId, ...itemFields },
+  { additionalProperties: false, $id: 'ItemInput' },
+);
 export const ItemReplaceBody = Type.Object(
   { id: Type.Optional(EntityId), ...itemFields },
   { additionalProperties: false },

@@ -36,7 +36,10 @@ export function compileStrict(schema: TSchema): ValidateFunction {
 }
 
 /** Turns ajv's first error into a catalog error that says where and what. */
-export function validationError(errors: readonly ErrorObject[] | null | undefined, where: string): KindredError {
+export function validationError(
+  errors: readonly ErrorObject[] | null | undefined,
+  where: string,
+): KindredError {
   const first = errors?.[0];
   if (!first) return new KindredError('INVALID_REQUEST', `${where} is invalid`);
   const path = `${where}${first.instancePath.replaceAll('/', '.')}`;

@@ -17,11 +17,16 @@ export function toKindredError(error: FastifyError | Error): KindredError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new KindredError('INVALID_JSON', `the body is not valid JSON: ${error.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new KindredError('PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit');
+      return new KindredError(
+        'PAYLOAD_TOO_LARGE',
+        'the request body is larger than the configured limit',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new KindredError(
-        fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST',
+        fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : 'INVALID_REQUEST',
         error.message,
       );
   }
@@ -29,14 +34,26 @@ export function toKindredError(error: FastifyError | Error): KindredError {
   if (error instanceof SyntaxError || fastifyError.statusCode === 400)
     return new KindredError('INVALID_JSON', `the body is not valid JSON: ${error.message}`);
   if (fastifyError.statusCode === 413)
-    return new KindredError('PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit');
-  if (fastifyError.statusCode === 415) return new KindredError('UNSUPPORTED_MEDIA_TYPE', error.message);
-  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
+    return new KindredError(
+      'PAYLOAD_TOO_LARGE',
+      'the request body is larger than the configured limit',
+    );
+  if (fastifyError.statusCode === 415)
+    return new KindredError('UNSUPPORTED_MEDIA_TYPE', error.message);
+  if (
+    fastifyError.statusCode !== undefined &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  )
     return new KindredError('INVALID_REQUEST', error.message);
   return new KindredError('INTERNAL', 'internal error');
 }
 
-export function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function sendError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const kindredError = toKindredError(error);
   if (kindredError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.debug({ code: kindredError.code }, kindredError.message);

@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { TSchema } from '@sinclair/typebox';
@@ -13,7 +18,10 @@ import { registerSystemRoutes } from './routes/system.js';
 const VERSION = '0.1.0';
 
 /** The HTTP API: routes, validation, errors and the OpenAPI document. No domain logic. */
-export async function buildHttpServer(context: HttpContext, logger: Logger): Promise<FastifyInstance> {
+export async function buildHttpServer(
+  context: HttpContext,
+  logger: Logger,
+): Promise<FastifyInstance> {
   const { config } = context;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -35,14 +43,21 @@ export async function buildHttpServer(context: HttpContext, logger: Logger): Pro
         return (body: unknown) =>
           body !== null && typeof body === 'object' && !Array.isArray(body)
             ? true
-            : { error: new KindredError('INVALID_REQUEST', 'body must be a JSON object', { path: 'body' }) };
+            : {
+                error: new KindredError('INVALID_REQUEST', 'body must be a JSON object', {
+                  path: 'body',
+                }),
+              };
       }
       return strictAjv.compile(schema as TSchema);
     }
     return coercingAjv.compile(schema as TSchema);
   });
   app.setSchemaErrorFormatter((errors, dataVar) => {
-    const error = new Error(`${dataVar} is invalid`) as Error & { validation: unknown; validationContext: string };
+    const error = new Error(`${dataVar} is invalid`) as Error & {
+      validation: unknown;
+      validationContext: string;
+    };
     error.validation = errors;
     error.validationContext = dataVar;
     return error;
@@ -50,7 +65,10 @@ export async function buildHttpServer(context: HttpContext, logger: Logger): Pro
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     sendError(
-      new KindredError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+      new KindredError(
+        'ROUTE_NOT_FOUND',
+        `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      ),
       request,
       reply,
     );

@@ -26,6 +26,9 @@ export function encodeCursor(lastIndex: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return -1;
   const match = /^k1:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new KindredError('INVALID_CURSOR', 'the cursor was not issued by this engine', { cursor });
+  if (!match)
+    throw new KindredError('INVALID_CURSOR', 'the cursor was not issued by this engine', {
+      cursor,
+    });
   return Number(match[1]);
 }

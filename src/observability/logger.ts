@@ -7,7 +7,12 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: { service: 'kindred' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.masterKey', 'auth.masterKey'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          '*.masterKey',
+          'auth.masterKey',
+        ],
         censor: '***',
       },
     },

@@ -20,10 +20,16 @@ export interface RunningServer {
  * The embedded role: one process, the SQLite store in the data directory, every module
  * in-process. It only wires modules together.
  */
-export async function startEmbeddedServer(config: KindredConfig, logger: Logger): Promise<RunningServer> {
+export async function startEmbeddedServer(
+  config: KindredConfig,
+  logger: Logger,
+): Promise<RunningServer> {
   let host = config.server.host;
   if (!config.auth.masterKey && !LOOPBACK.has(host)) {
-    logger.warn({ requested: host }, 'no master key configured: listening on 127.0.0.1 only (set KINDRED_MASTER_KEY to listen on other addresses)');
+    logger.warn(
+      { requested: host },
+      'no master key configured: listening on 127.0.0.1 only (set KINDRED_MASTER_KEY to listen on other addresses)',
+    );
     host = '127.0.0.1';
   } else if (!config.auth.masterKey) {
     logger.warn('no master key configured: authentication is off, listening on loopback only');

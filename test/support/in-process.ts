@@ -18,7 +18,12 @@ export interface InProcessEngine {
 export async function startInProcess(env: Record<string, string> = {}): Promise<InProcessEngine> {
   const config = loadConfig({ env });
   const logger = pino({ level: 'silent' });
-  const engine = new Engine({ config, log: new MemoryEventLog(), store: new MemoryStateStore(), logger });
+  const engine = new Engine({
+    config,
+    log: new MemoryEventLog(),
+    store: new MemoryStateStore(),
+    logger,
+  });
   await engine.start({ follow: true });
   const app = await buildHttpServer({ engine, config, ready: () => true }, logger);
   return {
@@ -34,7 +39,9 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
 
 export interface JsonResponse {
   readonly status: number;
-  readonly body: Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
+  readonly body: Record<string, unknown> & {
+    error?: { code: string; message: string; details: Record<string, unknown> };
+  };
   readonly headers: Record<string, unknown>;
 }
 
@@ -52,7 +59,10 @@ export async function call(
       ? {}
       : typeof payload === 'string' || Buffer.isBuffer(payload)
         ? { payload, headers: { 'content-type': 'application/json', ...headers } }
-        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } }),
+        : {
+            payload: JSON.stringify(payload),
+            headers: { 'content-type': 'application/json', ...headers },
+          }),
     ...(payload === undefined ? { headers } : {}),
   });
   const text = response.body;

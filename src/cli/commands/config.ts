@@ -12,7 +12,9 @@ export function registerConfig(program: Command): void {
         process.stdout.write(settingsMarkdown());
         return;
       }
-      process.stdout.write(`${JSON.stringify(redactedConfig(configFromOptions(options)), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(redactedConfig(configFromOptions(options)), null, 2)}\n`,
+      );
     });
 }
 

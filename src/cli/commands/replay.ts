@@ -6,7 +6,9 @@ import { createProgress } from '../progress.js';
 
 export function registerReplay(program: Command): void {
   addCommonOptions(program.command('replay'))
-    .description('rebuild every read model from the event log, write a fresh snapshot, print its checksum')
+    .description(
+      'rebuild every read model from the event log, write a fresh snapshot, print its checksum',
+    )
     .option('--dry-run', 'rebuild in memory and print the checksum without writing a snapshot')
     .action(async (options: Record<string, unknown>) => {
       const config = configFromOptions(options);

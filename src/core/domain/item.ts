@@ -76,7 +76,9 @@ export function applyItemPatch(item: Item, patch: ItemPatch, updatedAt: number):
     text: patch.text ?? item.text,
     categories: patch.categories ?? item.categories,
     tags: patch.tags ?? item.tags,
-    attributes: patch.attributes ? mergeAttributes(item.attributes, patch.attributes) : item.attributes,
+    attributes: patch.attributes
+      ? mergeAttributes(item.attributes, patch.attributes)
+      : item.attributes,
     available: patch.available ?? item.available,
     hidden: patch.hidden ?? item.hidden,
     updatedAt,

@@ -23,7 +23,9 @@ export function userFromInput(input: UserInput, createdAt: number, updatedAt: nu
 export function applyUserPatch(user: User, patch: UserPatch, updatedAt: number): User {
   return {
     ...user,
-    attributes: patch.attributes ? mergeAttributes(user.attributes, patch.attributes) : user.attributes,
+    attributes: patch.attributes
+      ? mergeAttributes(user.attributes, patch.attributes)
+      : user.attributes,
     updatedAt,
   };
 }

@@ -4,12 +4,25 @@ import { UpcasterRegistry } from './upcasters.js';
 import type { StoredEvent } from './envelope.js';
 
 function stored(version: number, payload: unknown): StoredEvent {
-  return { offset: 1, id: 'e', type: 'thing.happened', version, occurredAt: 0, receivedAt: 0, partitionKey: 'k', payload, metadata: {} };
+  return {
+    offset: 1,
+    id: 'e',
+    type: 'thing.happened',
+    version,
+    occurredAt: 0,
+    receivedAt: 0,
+    partitionKey: 'k',
+    payload,
+    metadata: {},
+  };
 }
 
 test('old payload versions are upcast step by step to the latest', () => {
   const registry = new UpcasterRegistry()
-    .register('thing.happened', 1, (p) => ({ ...(p as object), renamed: (p as { old: string }).old }))
+    .register('thing.happened', 1, (p) => ({
+      ...(p as object),
+      renamed: (p as { old: string }).old,
+    }))
     .register('thing.happened', 2, (p) => ({ ...(p as object), added: true }));
   assert.equal(registry.latestVersion('thing.happened'), 3);
   const fromV1 = registry.upcast(stored(1, { old: 'x' }));

@@ -1,12 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { WasmMemory, WasmModule } from './wasm/runtime.js';
 import { type IalsEngine, type IalsLayout, type IalsTask, IalsWorkspace } from './ials-workspace.js';
 
 /** What the pool hands each worker at start: the shared memory and how to read it. */
 export interface IalsWorkerSetup {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly layout: IalsLayout;
   readonly engine: IalsEngine;
-  readonly module: WebAssembly.Module;
+  readonly module: WasmModule;
 }
 
 export type IalsWorkerReply = { readonly ok: true } | { readonly ok: false; readonly error: string };

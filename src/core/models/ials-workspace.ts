@@ -1,4 +1,5 @@
 import { gramUpperJs, solveRowRangeJs, type SolveRows } from './ials-cg.js';
+import { type WasmMemory, type WasmModule, wasm } from './wasm/runtime.js';
 import { type IalsWasmExports, MAX_KERNEL_PAGES, assembleIalsKernels } from './wasm/ials-kernels.js';
 
 export type IalsEngine = 'wasm' | 'js';
@@ -98,21 +99,21 @@ export function planLayout(users: number, items: number, nnz: number, factors: n
   };
 }
 
-export function createSharedMemory(layout: IalsLayout): WebAssembly.Memory {
+export function createSharedMemory(layout: IalsLayout): WasmMemory {
   const pages = Math.ceil(layout.bytes / PAGE_BYTES);
   if (pages > MAX_KERNEL_PAGES) {
     throw new RangeError(
       `iALS needs ${Math.round(layout.bytes / 2 ** 20)} MiB, above the 2 GiB the kernels address`,
     );
   }
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-let compiledKernels: WebAssembly.Module | undefined;
+let compiledKernels: WasmModule | undefined;
 
 /** The kernel module, compiled once per thread and shareable with workers. */
-export function ialsKernelModule(): WebAssembly.Module {
-  compiledKernels ??= new WebAssembly.Module(assembleIalsKernels());
+export function ialsKernelModule(): WasmModule {
+  compiledKernels ??= new wasm.Module(assembleIalsKernels());
   return compiledKernels;
 }
 
@@ -141,10 +142,10 @@ export class IalsWorkspace {
   private readonly wasm: IalsWasmExports | undefined;
 
   constructor(
-    readonly memory: WebAssembly.Memory,
+    readonly memory: WasmMemory,
     readonly layout: IalsLayout,
     engine: IalsEngine,
-    module?: WebAssembly.Module,
+    module?: WasmModule,
   ) {
     const buffer = memory.buffer;
     const { stride } = layout;
@@ -155,7 +156,7 @@ export class IalsWorkspace {
     this.gram = new Float32Array(buffer, layout.gram, stride * stride);
     this.partialGrams = layout.partialGrams.map((offset) => new Float64Array(buffer, offset, stride * stride));
     if (engine === 'wasm') {
-      const instance = new WebAssembly.Instance(module ?? ialsKernelModule(), { env: { memory } });
+      const instance = new wasm.Instance(module ?? ialsKernelModule(), { env: { memory } });
       this.wasm = instance.exports as unknown as IalsWasmExports;
     }
   }

@@ -56,14 +56,18 @@ export class Catalog implements Projection {
         const { item } = event.payload as ItemUpsertedPayload;
         const index = this.ids.intern(item.id);
         const previous = this.items[index];
-        this.put(index, itemFromInput(item, previous?.createdAt ?? event.occurredAt, event.occurredAt));
+        this.put(
+          index,
+          itemFromInput(item, previous?.createdAt ?? event.occurredAt, event.occurredAt),
+        );
         break;
       }
       case EventTypes.itemPatched.type: {
         const { id, patch } = event.payload as ItemPatchedPayload;
         const index = this.ids.indexOf(id);
         const current = index === undefined ? undefined : this.items[index];
-        if (index !== undefined && current) this.put(index, applyItemPatch(current, patch, event.occurredAt));
+        if (index !== undefined && current)
+          this.put(index, applyItemPatch(current, patch, event.occurredAt));
         break;
       }
       case EventTypes.itemDeleted.type: {
@@ -93,12 +97,17 @@ export class Catalog implements Projection {
   checksum(hash: Hash): void {
     hash.update(`catalog:${this.items.length}:${this.live}\n`);
     for (let index = 0; index < this.items.length; index++) {
-      hash.update(`${index}\t${this.ids.idOf(index)}\t${JSON.stringify(this.items[index] ?? null)}\n`);
+      hash.update(
+        `${index}\t${this.ids.idOf(index)}\t${JSON.stringify(this.items[index] ?? null)}\n`,
+      );
     }
   }
 
   snapshot(): ProjectionState {
-    return { json: { ids: this.ids.toJSON(), items: this.items.map((i) => i ?? null) }, arrays: {} };
+    return {
+      json: { ids: this.ids.toJSON(), items: this.items.map((i) => i ?? null) },
+      arrays: {},
+    };
   }
 
   restore(state: ProjectionState): void {

@@ -152,7 +152,14 @@ export class InteractionHistories implements Projection {
   checksum(hash: Hash): void {
     const n = this.length;
     hash.update(`histories:${n}\n`);
-    for (const array of [this.users, this.items, this.types, this.values, this.times, this.previous]) {
+    for (const array of [
+      this.users,
+      this.items,
+      this.types,
+      this.values,
+      this.times,
+      this.previous,
+    ]) {
       hash.update(new Uint8Array(array.buffer, array.byteOffset, n * array.BYTES_PER_ELEMENT));
     }
   }

@@ -75,7 +75,10 @@ export class ItemCounters implements Projection {
   }
 
   snapshot(): ProjectionState {
-    return { json: { typeCount: this.typeCount }, arrays: { counts: this.counts, lastTimes: this.lastTimes } };
+    return {
+      json: { typeCount: this.typeCount },
+      arrays: { counts: this.counts, lastTimes: this.lastTimes },
+    };
   }
 
   restore(state: ProjectionState): void {

@@ -8,12 +8,45 @@ import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 
 function workload(): StoredEvent[] {
   const events: StoredEvent[] = [];
-  const push = (kind: { type: string; version: number }, key: string, payload: unknown, at: number): void => {
-    events.push({ offset: events.length + 1, id: `e${events.length}`, type: kind.type, version: kind.version, occurredAt: at, receivedAt: at, partitionKey: key, payload, metadata: {} });
+  const push = (
+    kind: { type: string; version: number },
+    key: string,
+    payload: unknown,
+    at: number,
+  ): void => {
+    events.push({
+      offset: events.length + 1,
+      id: `e${events.length}`,
+      type: kind.type,
+      version: kind.version,
+      occurredAt: at,
+      receivedAt: at,
+      partitionKey: key,
+      payload,
+      metadata: {},
+    });
   };
-  for (let i = 0; i < 50; i++) push(EventTypes.itemUpserted, `i${i}`, { item: { id: `i${i}`, title: `Item ${i}`, categories: [`c${i % 5}`], attributes: { n: i } } }, 1000 + i);
+  for (let i = 0; i < 50; i++)
+    push(
+      EventTypes.itemUpserted,
+      `i${i}`,
+      {
+        item: { id: `i${i}`, title: `Item ${i}`, categories: [`c${i % 5}`], attributes: { n: i } },
+      },
+      1000 + i,
+    );
   for (let i = 0; i < 2000; i++) {
-    push(EventTypes.interactionRecorded, `u${i % 40}`, { userId: `u${i % 40}`, itemId: `i${(i * 7) % 60}`, type: i % 3 === 0 ? 'rating' : 'click', ...(i % 3 === 0 ? { value: (i % 5) + 1 } : {}) }, 1_700_000_000_000 + i * 1000);
+    push(
+      EventTypes.interactionRecorded,
+      `u${i % 40}`,
+      {
+        userId: `u${i % 40}`,
+        itemId: `i${(i * 7) % 60}`,
+        type: i % 3 === 0 ? 'rating' : 'click',
+        ...(i % 3 === 0 ? { value: (i % 5) + 1 } : {}),
+      },
+      1_700_000_000_000 + i * 1000,
+    );
   }
   push(EventTypes.itemPatched, 'i3', { id: 'i3', patch: { hidden: true } }, 5000);
   push(EventTypes.itemDeleted, 'i4', { id: 'i4' }, 5001);

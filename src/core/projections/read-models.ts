@@ -52,10 +52,12 @@ export class ReadModels {
   apply(events: readonly StoredEvent[]): number {
     let applied = 0;
     let start = 0;
-    while (start < events.length && (events[start] as StoredEvent).offset <= this.checkpointOffset) start++;
+    while (start < events.length && (events[start] as StoredEvent).offset <= this.checkpointOffset)
+      start++;
     for (let i = start; i < events.length; i++) {
       const event = events[i] as StoredEvent;
-      if (event.offset <= this.checkpointOffset) throw new Error(`events out of order at offset ${event.offset}`);
+      if (event.offset <= this.checkpointOffset)
+        throw new Error(`events out of order at offset ${event.offset}`);
       for (const projection of this.projections) projection.apply(event);
       this.checkpointOffset = event.offset;
       applied++;
@@ -70,7 +72,12 @@ export class ReadModels {
   /** Settings that change how events project; a snapshot made under others is replayed. */
   fingerprint(): string {
     return createHash('sha256')
-      .update(JSON.stringify({ types: this.interactionTypes.table, mid: this.interactionTypes.ratingMidpoint }))
+      .update(
+        JSON.stringify({
+          types: this.interactionTypes.table,
+          mid: this.interactionTypes.ratingMidpoint,
+        }),
+      )
       .update(this.projections.map((p) => p.name).join(','))
       .digest('hex')
       .slice(0, 16);

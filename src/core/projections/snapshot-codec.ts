@@ -46,13 +46,24 @@ export function encodeSnapshot(contents: SnapshotContents): Uint8Array {
   for (const [projection, state] of Object.entries(contents.states)) {
     json[projection] = state.json;
     for (const [name, view] of Object.entries(state.arrays)) {
-      descriptors.push({ projection, name, type: arrayTypeName(view), byteOffset, byteLength: view.byteLength });
+      descriptors.push({
+        projection,
+        name,
+        type: arrayTypeName(view),
+        byteOffset,
+        byteLength: view.byteLength,
+      });
       views.push(view);
       byteOffset += Math.ceil(view.byteLength / 8) * 8;
     }
   }
   const header = new TextEncoder().encode(
-    JSON.stringify({ checkpoint: contents.checkpoint, fingerprint: contents.fingerprint, json, descriptors }),
+    JSON.stringify({
+      checkpoint: contents.checkpoint,
+      fingerprint: contents.fingerprint,
+      json,
+      descriptors,
+    }),
   );
   const headerPadded = Math.ceil((12 + header.byteLength) / 8) * 8;
   const out = new Uint8Array(headerPadded + byteOffset);
@@ -63,7 +74,10 @@ export function encodeSnapshot(contents: SnapshotContents): Uint8Array {
   out.set(header, 12);
   views.forEach((view, i) => {
     const descriptor = descriptors[i] as ArrayDescriptor;
-    out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), headerPadded + descriptor.byteOffset);
+    out.set(
+      new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+      headerPadded + descriptor.byteOffset,
+    );
   });
   return out;
 }
@@ -84,12 +98,18 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotContents {
   // Copy once into an aligned buffer so typed arrays of any width can view it.
   const body = bytes.slice(base);
   const states: Record<string, { json: unknown; arrays: Record<string, ArrayBufferView> }> = {};
-  for (const [projection, json] of Object.entries(header.json)) states[projection] = { json, arrays: {} };
+  for (const [projection, json] of Object.entries(header.json))
+    states[projection] = { json, arrays: {} };
   for (const d of header.descriptors) {
     const make = ARRAY_TYPES[d.type];
     const state = states[d.projection];
-    if (!state || d.byteOffset + d.byteLength > body.byteLength) throw new Error('snapshot corrupt');
-    state.arrays[d.name] = new make(body.buffer, body.byteOffset + d.byteOffset, d.byteLength / make.BYTES_PER_ELEMENT);
+    if (!state || d.byteOffset + d.byteLength > body.byteLength)
+      throw new Error('snapshot corrupt');
+    state.arrays[d.name] = new make(
+      body.buffer,
+      body.byteOffset + d.byteOffset,
+      d.byteLength / make.BYTES_PER_ELEMENT,
+    );
   }
   return { checkpoint: header.checkpoint, fingerprint: header.fingerprint, states };
 }

@@ -57,14 +57,18 @@ export class UserDirectory implements Projection {
         const { user } = event.payload as UserUpsertedPayload;
         const index = this.ids.intern(user.id);
         const previous = this.users[index];
-        this.put(index, userFromInput(user, previous?.createdAt ?? event.occurredAt, event.occurredAt));
+        this.put(
+          index,
+          userFromInput(user, previous?.createdAt ?? event.occurredAt, event.occurredAt),
+        );
         break;
       }
       case EventTypes.userPatched.type: {
         const { id, patch } = event.payload as UserPatchedPayload;
         const index = this.ids.indexOf(id);
         const current = index === undefined ? undefined : this.users[index];
-        if (index !== undefined && current) this.put(index, applyUserPatch(current, patch, event.occurredAt));
+        if (index !== undefined && current)
+          this.put(index, applyUserPatch(current, patch, event.occurredAt));
         break;
       }
       case EventTypes.userDeleted.type: {
@@ -78,7 +82,10 @@ export class UserDirectory implements Projection {
       case EventTypes.interactionRecorded.type: {
         const { userId } = event.payload as InteractionRecordedPayload;
         if (this.ids.indexOf(userId) === undefined)
-          this.put(this.ids.intern(userId), userFromInput({ id: userId }, event.occurredAt, event.occurredAt));
+          this.put(
+            this.ids.intern(userId),
+            userFromInput({ id: userId }, event.occurredAt, event.occurredAt),
+          );
         break;
       }
     }
@@ -92,12 +99,17 @@ export class UserDirectory implements Projection {
   checksum(hash: Hash): void {
     hash.update(`users:${this.users.length}:${this.live}\n`);
     for (let index = 0; index < this.users.length; index++) {
-      hash.update(`${index}\t${this.ids.idOf(index)}\t${JSON.stringify(this.users[index] ?? null)}\n`);
+      hash.update(
+        `${index}\t${this.ids.idOf(index)}\t${JSON.stringify(this.users[index] ?? null)}\n`,
+      );
     }
   }
 
   snapshot(): ProjectionState {
-    return { json: { ids: this.ids.toJSON(), users: this.users.map((u) => u ?? null) }, arrays: {} };
+    return {
+      json: { ids: this.ids.toJSON(), users: this.users.map((u) => u ?? null) },
+      arrays: {},
+    };
   }
 
   restore(state: ProjectionState): void {

@@ -14,7 +14,9 @@ export function validateRows<T>(
   maxBatch: number,
 ): { valid: T[]; validIndexes: number[]; errors: RowError[] } {
   if (!Array.isArray(rows))
-    throw new KindredError('INVALID_REQUEST', `body.${key} must be an array`, { path: `body.${key}` });
+    throw new KindredError('INVALID_REQUEST', `body.${key} must be an array`, {
+      path: `body.${key}`,
+    });
   if (rows.length > maxBatch)
     throw new KindredError('BATCH_TOO_LARGE', `a batch may hold at most ${maxBatch} rows`, {
       limit: maxBatch,

@@ -17,25 +17,34 @@ import { registerEntityRoutes } from './entities.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, context: HttpContext): void {
   const { readModels, writes } = context.engine;
-  registerEntityRoutes<ItemInput, ReturnType<typeof readModels.catalog.get> & object>(app, context, {
-    plural: 'items',
-    singular: 'item',
-    notFound: 'ITEM_NOT_FOUND',
-    createBody: ItemBody,
-    replaceBody: ItemReplaceBody,
-    patchBody: ItemPatchBody,
-    view: ItemView,
-    get: (id) => readModels.catalog.get(id),
-    page: (after, limit) => {
-      const page = readModels.catalog.page(after, limit);
-      return { entities: page.items, lastIndex: page.lastIndex, capacity: readModels.catalog.capacity };
+  registerEntityRoutes<ItemInput, ReturnType<typeof readModels.catalog.get> & object>(
+    app,
+    context,
+    {
+      plural: 'items',
+      singular: 'item',
+      notFound: 'ITEM_NOT_FOUND',
+      createBody: ItemBody,
+      replaceBody: ItemReplaceBody,
+      patchBody: ItemPatchBody,
+      view: ItemView,
+      get: (id) => readModels.catalog.get(id),
+      page: (after, limit) => {
+        const page = readModels.catalog.page(after, limit);
+        return {
+          entities: page.items,
+          lastIndex: page.lastIndex,
+          capacity: readModels.catalog.capacity,
+        };
+      },
+      toView: itemView,
+      upsert: (inputs, options) => writes.upsertItems(inputs, options),
+      patch: (id, patch, options) => writes.patchItem(id, patch as ItemPatch, options),
+      remove: (id, options) => writes.deleteItem(id, options),
+      deleteDescription:
+        'The item leaves the catalog; its interaction counts stay in the aggregates.',
     },
-    toView: itemView,
-    upsert: (inputs, options) => writes.upsertItems(inputs, options),
-    patch: (id, patch, options) => writes.patchItem(id, patch as ItemPatch, options),
-    remove: (id, options) => writes.deleteItem(id, options),
-    deleteDescription: 'The item leaves the catalog; its interaction counts stay in the aggregates.',
-  });
+  );
   registerEntityRoutes<UserInput, ReturnType<typeof readModels.users.get> & object>(app, context, {
     plural: 'users',
     singular: 'user',
@@ -47,7 +56,11 @@ export function registerCatalogRoutes(app: FastifyInstance, context: HttpContext
     get: (id) => readModels.users.get(id),
     page: (after, limit) => {
       const page = readModels.users.page(after, limit);
-      return { entities: page.users, lastIndex: page.lastIndex, capacity: readModels.users.capacity };
+      return {
+        entities: page.users,
+        lastIndex: page.lastIndex,
+        capacity: readModels.users.capacity,
+      };
     },
     toView: userView,
     upsert: (inputs, options) => writes.upsertUsers(inputs, options),

@@ -21,7 +21,10 @@ export interface EntityRoutesSpec<TInput extends { id: string }, TEntity> {
   readonly patchBody: TSchema;
   readonly view: TSchema;
   get(id: string): TEntity | undefined;
-  page(afterIndex: number, limit: number): { entities: TEntity[]; lastIndex: number; capacity: number };
+  page(
+    afterIndex: number,
+    limit: number,
+  ): { entities: TEntity[]; lastIndex: number; capacity: number };
   toView(entity: TEntity): Record<string, unknown>;
   upsert(inputs: readonly TInput[], options: WriteOptions): Promise<RowAccepted[]>;
   patch(id: string, patch: unknown, options: WriteOptions): Promise<void>;
@@ -43,7 +46,8 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
   const options = (requestId: string): WriteOptions => ({ source: 'http', requestId });
   const found = (id: string): TEntity => {
     const entity = spec.get(id);
-    if (entity === undefined) throw new KindredError(spec.notFound, `no ${singular} "${id}"`, { id });
+    if (entity === undefined)
+      throw new KindredError(spec.notFound, `no ${singular} "${id}"`, { id });
     return entity;
   };
 
@@ -71,9 +75,17 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
         summary: `Create or replace many ${plural}`,
         description: `Atomic: if any row is invalid nothing is written and every bad row is listed.`,
         tags,
-        body: Type.Object({ [plural]: Type.Array(spec.createBody, { maxItems: maxBatch }) }, { [ROW_VALIDATED]: true }),
+        body: Type.Object(
+          { [plural]: Type.Array(spec.createBody, { maxItems: maxBatch }) },
+          { [ROW_VALIDATED]: true },
+        ),
         response: {
-          200: Type.Object({ written: Type.Integer(), results: Type.Array(Type.Object({ index: Type.Integer(), id: Type.String(), offset: Type.Integer() })) }),
+          200: Type.Object({
+            written: Type.Integer(),
+            results: Type.Array(
+              Type.Object({ index: Type.Integer(), id: Type.String(), offset: Type.Integer() }),
+            ),
+          }),
           '4xx': ErrorBody,
         },
       },
@@ -82,14 +94,23 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
       const body = request.body as Record<string, unknown>;
       const extra = Object.keys(body).find((key) => key !== plural);
       if (extra !== undefined)
-        throw new KindredError('UNKNOWN_FIELD', `body has an unknown field "${extra}"`, { field: extra });
+        throw new KindredError('UNKNOWN_FIELD', `body has an unknown field "${extra}"`, {
+          field: extra,
+        });
       if (!(plural in body))
-        throw new KindredError('INVALID_REQUEST', `body is missing the required field "${plural}"`, { field: plural });
+        throw new KindredError(
+          'INVALID_REQUEST',
+          `body is missing the required field "${plural}"`,
+          { field: plural },
+        );
       const rows = body[plural];
       const { valid, errors } = validateRows<TInput>(rows, spec.createBody, plural, maxBatch);
       requireNoRowErrors(errors, (rows as unknown[]).length);
       const results = await spec.upsert(valid, options(request.id));
-      return { written: results.length, results: results.map(({ index, id, offset }) => ({ index, id, offset })) };
+      return {
+        written: results.length,
+        results: results.map(({ index, id, offset }) => ({ index, id, offset })),
+      };
     },
   );
 
@@ -108,7 +129,10 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
       const { id } = request.params as { id: string };
       const body = request.body as Partial<TInput>;
       if (body.id !== undefined && body.id !== id)
-        throw new KindredError('ID_MISMATCH', `body id "${body.id}" differs from path id "${id}"`, { path: id, body: body.id });
+        throw new KindredError('ID_MISMATCH', `body id "${body.id}" differs from path id "${id}"`, {
+          path: id,
+          body: body.id,
+        });
       await spec.upsert([{ ...body, id } as TInput], options(request.id));
       return spec.toView(found(id));
     },
@@ -119,7 +143,8 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
     {
       schema: {
         summary: `Update some fields of a ${singular}`,
-        description: 'Fields present replace the old ones; `attributes` merge key by key and `null` removes a key.',
+        description:
+          'Fields present replace the old ones; `attributes` merge key by key and `null` removes a key.',
         tags,
         params: IdParams,
         body: spec.patchBody,
@@ -135,7 +160,14 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
 
   app.get(
     `${base}/:id`,
-    { schema: { summary: `Get one ${singular}`, tags, params: IdParams, response: { 200: spec.view, '4xx': ErrorBody } } },
+    {
+      schema: {
+        summary: `Get one ${singular}`,
+        tags,
+        params: IdParams,
+        response: { 200: spec.view, '4xx': ErrorBody },
+      },
+    },
     async (request) => spec.toView(found((request.params as { id: string }).id)),
   );
 
@@ -161,7 +193,8 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
     {
       schema: {
         summary: `List ${plural}`,
-        description: 'Cursor pagination: pass the `nextCursor` of one page to get the next; null means the end.',
+        description:
+          'Cursor pagination: pass the `nextCursor` of one page to get the next; null means the end.',
         tags,
         querystring: Type.Object(
           {
@@ -171,7 +204,10 @@ export function registerEntityRoutes<TInput extends { id: string }, TEntity>(
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ [plural]: Type.Array(spec.view), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            [plural]: Type.Array(spec.view),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           '4xx': ErrorBody,
         },
       },

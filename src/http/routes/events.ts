@@ -43,9 +43,12 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
           { partial: Type.Optional(Type.Boolean({ default: false })) },
           { additionalProperties: false },
         ),
-        body: Type.Union([EventBody, Type.Object({ events: Type.Array(EventBody, { maxItems: maxBatch }) })], {
-          [ROW_VALIDATED]: true,
-        }),
+        body: Type.Union(
+          [EventBody, Type.Object({ events: Type.Array(EventBody, { maxItems: maxBatch }) })],
+          {
+            [ROW_VALIDATED]: true,
+          },
+        ),
         response: {
           200: Type.Union([
             Type.Object({
@@ -68,7 +71,9 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
       if ('events' in body) {
         const extra = Object.keys(body).find((key) => key !== 'events');
         if (extra !== undefined)
-          throw new KindredError('UNKNOWN_FIELD', `body has an unknown field "${extra}"`, { field: extra });
+          throw new KindredError('UNKNOWN_FIELD', `body has an unknown field "${extra}"`, {
+            field: extra,
+          });
         const rows = body['events'];
         const checked = validateRows<EventBodyT>(rows, EventBody, 'events', maxBatch);
         const prepared = engine.writes.prepareInteractions(checked.valid, options);
@@ -93,9 +98,13 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
         return reply.status(200).send({ accepted, duplicates, rejected: errors.length, results });
       }
       if (!validateEvent(body)) throw validationError(validateEvent.errors, 'body');
-      const [result] = await engine.writes.recordInteractions([body as EventBodyT], { ...options, partial: true });
+      const [result] = await engine.writes.recordInteractions([body as EventBodyT], {
+        ...options,
+        partial: true,
+      });
       if (!result) throw new KindredError('INTERNAL', 'no result for the event');
-      if ('error' in result) throw new KindredError(result.error.code, result.error.message, result.error.details);
+      if ('error' in result)
+        throw new KindredError(result.error.code, result.error.message, result.error.details);
       const { id, offset, status } = result;
       return reply.status(status === 'accepted' ? 201 : 200).send({ id, offset, status });
     },

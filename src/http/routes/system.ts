@@ -30,13 +30,18 @@ export function registerSystemRoutes(app: FastifyInstance, context: HttpContext)
           'Take the node out of a load balancer while this answers 503.',
         tags: ['health'],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), checkpoint: Type.Integer(), lag: Type.Integer() }),
+          200: Type.Object({
+            status: Type.Literal('ready'),
+            checkpoint: Type.Integer(),
+            lag: Type.Integer(),
+          }),
           '5xx': ErrorBody,
         },
       },
     },
     async () => {
-      if (!context.ready()) throw new KindredError('NOT_READY', 'the engine is still loading its read models');
+      if (!context.ready())
+        throw new KindredError('NOT_READY', 'the engine is still loading its read models');
       const status = await engine.status();
       return { status: 'ready' as const, checkpoint: status.checkpoint, lag: status.lag };
     },

@@ -251,7 +251,7 @@ export class ModuleBuilder {
       fn.exportName === undefined ? [] : [[...name(fn.exportName), 0x00, ...unsignedLeb(index)]],
     );
     const bodies = this.functions.map((fn) => {
-      const localGroups = fn.locals.map((type) => [0x01, valueType(type)]);
+      const localGroups = fn.locals.map((type): Code => [0x01, ...valueType(type)]);
       const content = [...vector(localGroups), ...fn.body, 0x0b];
       return [...unsignedLeb(content.length), ...content];
     });
