@@ -224,16 +224,18 @@ export class WriteService {
     if (envelopes.length === 0) return [];
     const outcomes = await this.log.append(envelopes);
     const fresh: StoredEvent[] = [];
-    const results = outcomes.map((outcome, index): RowAccepted => {
+    const results: RowAccepted[] = new Array<RowAccepted>(outcomes.length);
+    for (let index = 0; index < outcomes.length; index++) {
+      const outcome = outcomes[index] as (typeof outcomes)[number];
       const envelope = envelopes[index] as EventEnvelope;
-      if (!outcome.duplicate) fresh.push({ ...envelope, offset: outcome.offset });
-      return {
+      if (!outcome.duplicate) fresh.push(withOffset(envelope, outcome.offset));
+      results[index] = {
         index,
         id: envelope.id,
         offset: outcome.offset,
         status: outcome.duplicate ? 'duplicate' : 'accepted',
       };
-    });
+    }
     fresh.sort((a, b) => a.offset - b.offset);
     await this.projector.advance(fresh);
     return results;
@@ -282,4 +284,19 @@ export function batchError(errors: readonly RowError[], total: number): KindredE
     `${errors.length} of ${total} rows are invalid; nothing was written`,
     { invalidRows: errors.length, rows: shown, truncated: errors.length > shown.length },
   );
+}
+
+/** Spelled out rather than spread: this runs for every event written. */
+function withOffset(envelope: EventEnvelope, offset: number): StoredEvent {
+  return {
+    offset,
+    id: envelope.id,
+    type: envelope.type,
+    version: envelope.version,
+    occurredAt: envelope.occurredAt,
+    receivedAt: envelope.receivedAt,
+    partitionKey: envelope.partitionKey,
+    payload: envelope.payload,
+    metadata: envelope.metadata,
+  };
 }

@@ -2,7 +2,6 @@ import type { Hash } from 'node:crypto';
 import type { StoredEvent } from '../events/envelope.js';
 import {
   EventTypes,
-  type InteractionRecordedPayload,
   type ItemDeletedPayload,
   type ItemPatchedPayload,
   type ItemUpsertedPayload,
@@ -78,15 +77,19 @@ export class Catalog implements Projection {
         }
         break;
       }
-      case EventTypes.interactionRecorded.type: {
-        // An interaction naming an item never seen creates a placeholder; one naming a
-        // deleted item counts for the aggregates but does not bring the item back.
-        const { itemId } = event.payload as InteractionRecordedPayload;
-        if (this.ids.indexOf(itemId) === undefined)
-          this.put(this.ids.intern(itemId), placeholderItem(itemId, event.occurredAt));
-        break;
-      }
     }
+  }
+
+  /**
+   * The index of an item an interaction names. An item never seen gets a placeholder;
+   * a deleted one counts for the aggregates but is not brought back.
+   */
+  resolveForInteraction(itemId: string, at: number): number {
+    const known = this.ids.indexOf(itemId);
+    if (known !== undefined) return known;
+    const index = this.ids.intern(itemId);
+    this.put(index, placeholderItem(itemId, at));
+    return index;
   }
 
   private put(index: number, item: Item): void {

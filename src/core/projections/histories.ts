@@ -1,11 +1,9 @@
 import type { Hash } from 'node:crypto';
-import type { StoredEvent } from '../events/envelope.js';
-import { EventTypes, type InteractionRecordedPayload } from '../events/event-types.js';
 import type { InteractionTypes } from '../domain/interaction.js';
 import type { Catalog } from './catalog.js';
 import type { UserDirectory } from './user-directory.js';
 import { grow } from './growable.js';
-import type { Projection, ProjectionState } from './projection.js';
+import type { Projection, ProjectionState, ResolvedInteraction } from './projection.js';
 
 export interface HistoryEntry {
   readonly item: number;
@@ -92,18 +90,10 @@ export class InteractionHistories implements Projection {
     };
   }
 
-  apply(event: StoredEvent): void {
-    if (event.type !== EventTypes.interactionRecorded.type) return;
-    const payload = event.payload as InteractionRecordedPayload;
-    const user = this.userDirectory.ids.indexOf(payload.userId);
-    const item = this.catalog.ids.indexOf(payload.itemId);
-    const type = this.types_.indexOf(payload.type);
-    // Types removed from the configuration since the event was written are skipped.
-    if (user === undefined || item === undefined || type === undefined) return;
-    this.append(user, item, type, payload.value ?? Number.NaN, Math.floor(event.occurredAt / 1000));
-  }
+  /** Only interactions change histories, and they arrive through `applyInteraction`. */
+  apply(): void {}
 
-  private append(user: number, item: number, type: number, value: number, time: number): void {
+  applyInteraction({ user, item, type, value, time }: ResolvedInteraction): void {
     const at = this.length++;
     if (at >= this.users.length) {
       const needed = at + 1;

@@ -1,10 +1,8 @@
 import type { Hash } from 'node:crypto';
-import type { StoredEvent } from '../events/envelope.js';
-import { EventTypes, type InteractionRecordedPayload } from '../events/event-types.js';
 import type { InteractionTypes } from '../domain/interaction.js';
 import type { Catalog } from './catalog.js';
 import { grow } from './growable.js';
-import type { Projection, ProjectionState } from './projection.js';
+import type { Projection, ProjectionState, ResolvedInteraction } from './projection.js';
 
 /**
  * Interaction counts per item and type, and the time of each item's last interaction.
@@ -47,19 +45,16 @@ export class ItemCounters implements Projection {
     return out;
   }
 
-  apply(event: StoredEvent): void {
-    if (event.type !== EventTypes.interactionRecorded.type) return;
-    const payload = event.payload as InteractionRecordedPayload;
-    const item = this.catalog.ids.indexOf(payload.itemId);
-    const type = this.types.indexOf(payload.type);
-    if (item === undefined || type === undefined) return;
+  /** Only interactions change counters, and they arrive through `applyInteraction`. */
+  apply(): void {}
+
+  applyInteraction({ item, type, time }: ResolvedInteraction): void {
     const slot = item * this.typeCount + type;
     if (item >= this.lastTimes.length) {
       this.counts = grow(this.counts, (item + 1) * this.typeCount, Uint32Array);
       this.lastTimes = grow(this.lastTimes, item + 1, Uint32Array);
     }
     this.counts[slot] = (this.counts[slot] ?? 0) + 1;
-    const time = Math.floor(event.occurredAt / 1000);
     if (time > (this.lastTimes[item] ?? 0)) this.lastTimes[item] = time;
   }
 

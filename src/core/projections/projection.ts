@@ -7,6 +7,17 @@ export interface ProjectionState {
   readonly arrays: Readonly<Record<string, ArrayBufferView>>;
 }
 
+/** An interaction with its ids already mapped to dense indexes (done once per event). */
+export interface ResolvedInteraction {
+  readonly user: number;
+  readonly item: number;
+  readonly type: number;
+  /** NaN when the interaction had no value. */
+  readonly value: number;
+  /** Unix seconds. */
+  readonly time: number;
+}
+
 /**
  * A read model built only from the log. Applying the same events in the same order from
  * an empty state always gives the same state, which `checksum` makes comparable.
@@ -14,6 +25,11 @@ export interface ProjectionState {
 export interface Projection {
   readonly name: string;
   apply(event: StoredEvent): void;
+  /**
+   * Interactions are most of the log; projections that implement this get them resolved
+   * instead of through `apply`, so ids are looked up once per event, not once per model.
+   */
+  applyInteraction?(interaction: ResolvedInteraction, event: StoredEvent): void;
   /** Feeds a canonical form of the state into the hash. */
   checksum(hash: Hash): void;
   snapshot(): ProjectionState;

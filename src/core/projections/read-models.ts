@@ -5,7 +5,8 @@ import { Catalog } from './catalog.js';
 import { UserDirectory } from './user-directory.js';
 import { InteractionHistories } from './histories.js';
 import { ItemCounters } from './item-counters.js';
-import type { Projection, ProjectionState } from './projection.js';
+import type { Projection, ProjectionState, ResolvedInteraction } from './projection.js';
+import { EventTypes, type InteractionRecordedPayload } from '../events/event-types.js';
 import type { SnapshotContents } from './snapshot-codec.js';
 
 export type AppliedListener = (events: readonly StoredEvent[]) => void;
@@ -58,7 +59,8 @@ export class ReadModels {
       const event = events[i] as StoredEvent;
       if (event.offset <= this.checkpointOffset)
         throw new Error(`events out of order at offset ${event.offset}`);
-      for (const projection of this.projections) projection.apply(event);
+      if (event.type === EventTypes.interactionRecorded.type) this.applyInteraction(event);
+      else for (const projection of this.projections) projection.apply(event);
       this.checkpointOffset = event.offset;
       applied++;
     }
@@ -67,6 +69,24 @@ export class ReadModels {
       for (const listener of this.listeners) listener(fresh);
     }
     return applied;
+  }
+
+  private applyInteraction(event: StoredEvent): void {
+    const payload = event.payload as InteractionRecordedPayload;
+    const type = this.interactionTypes.indexOf(payload.type);
+    // A type removed from the configuration since the event was written is skipped.
+    if (type === undefined) return;
+    const resolved: ResolvedInteraction = {
+      user: this.users.resolveForInteraction(payload.userId, event.occurredAt),
+      item: this.catalog.resolveForInteraction(payload.itemId, event.occurredAt),
+      type,
+      value: payload.value ?? Number.NaN,
+      time: Math.floor(event.occurredAt / 1000),
+    };
+    for (const projection of this.projections) {
+      if (projection.applyInteraction) projection.applyInteraction(resolved, event);
+      else projection.apply(event);
+    }
   }
 
   /** Settings that change how events project; a snapshot made under others is replayed. */

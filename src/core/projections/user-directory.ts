@@ -2,7 +2,6 @@ import type { Hash } from 'node:crypto';
 import type { StoredEvent } from '../events/envelope.js';
 import {
   EventTypes,
-  type InteractionRecordedPayload,
   type UserDeletedPayload,
   type UserPatchedPayload,
   type UserUpsertedPayload,
@@ -79,16 +78,16 @@ export class UserDirectory implements Projection {
         for (const listener of this.erasureListeners) listener(index);
         break;
       }
-      case EventTypes.interactionRecorded.type: {
-        const { userId } = event.payload as InteractionRecordedPayload;
-        if (this.ids.indexOf(userId) === undefined)
-          this.put(
-            this.ids.intern(userId),
-            userFromInput({ id: userId }, event.occurredAt, event.occurredAt),
-          );
-        break;
-      }
     }
+  }
+
+  /** The index of the user an interaction names, creating the user if unknown. */
+  resolveForInteraction(userId: string, at: number): number {
+    const known = this.ids.indexOf(userId);
+    if (known !== undefined) return known;
+    const index = this.ids.intern(userId);
+    this.put(index, userFromInput({ id: userId }, at, at));
+    return index;
   }
 
   private put(index: number, user: User): void {
