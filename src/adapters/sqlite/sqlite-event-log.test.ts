@@ -1,0 +1,158 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
+import { runEventLogContract } from '../../ports/event-log.contract.js';
+import { SqliteEventLog } from './sqlite-event-log.js';
+import { makeTempDirectory } from './sqlite-test-files.js';
+
+const runNode = promisify(execFile);
+const moduleUrl = new URL('./sqlite-event-log.js', import.meta.url).href;
+
+runEventLogContract('SqliteEventLog (file)', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const opened = [new SqliteEventLog({ path })];
+  return {
+    log: opened[0] as SqliteEventLog,
+    reopen: async () => {
+      const log = new SqliteEventLog({ path });
+      opened.push(log);
+      return log;
+    },
+    cleanup: async () => {
+      await Promise.all(opened.map((log) => log.close()));
+      await directory.remove();
+    },
+  };
+});
+
+runEventLogContract('SqliteEventLog (:memory:)', async () => {
+  const log = new SqliteEventLog({ path: ':memory:', synchronous: 'normal' });
+  return { log, cleanup: () => log.close() };
+});
+
+let counter = 0;
+function event(): EventEnvelope {
+  counter++;
+  return {
+    id: `sqlite-test-${process.pid}-${counter}`,
+    type: 'interaction.recorded',
+    version: 1,
+    occurredAt: 1_700_000_000_000 + counter,
+    receivedAt: 1_700_000_000_000 + counter,
+    partitionKey: 'user-1',
+    payload: { n: counter },
+    metadata: {},
+  };
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+test('subscribers see appends from another connection, mixed with their own, once and in order', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const reader = new SqliteEventLog({ path, pollIntervalMs: 10 });
+  const writer = new SqliteEventLog({ path });
+  try {
+    const received: StoredEvent[] = [];
+    const subscription = reader.subscribe(0, (batch) => {
+      received.push(...batch);
+    });
+    for (let round = 0; round < 20; round++) {
+      await (round % 2 === 0 ? writer : reader).append([event(), event()]);
+      if (round % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await waitUntil(() => received.length >= 40);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await subscription.close();
+    assert.deepEqual(received, await reader.readAfter(0, 100));
+  } finally {
+    await Promise.all([reader.close(), writer.close()]);
+    await directory.remove();
+  }
+});
+
+test('subscribers see appends made by another process', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const log = new SqliteEventLog({ path, pollIntervalMs: 10 });
+  try {
+    const received: StoredEvent[] = [];
+    const subscription = log.subscribe(0, (batch) => {
+      received.push(...batch);
+    });
+    const script = `
+      const { SqliteEventLog } = await import(${JSON.stringify(moduleUrl)});
+      const log = new SqliteEventLog({ path: ${JSON.stringify(path)} });
+      await log.append([1, 2, 3].map((n) => ({
+        id: 'from-child-' + n, type: 't', version: 1, occurredAt: n, receivedAt: n,
+        partitionKey: 'p', payload: { n }, metadata: { process: 'child' },
+      })));
+      await log.close();`;
+    await runNode(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 });
+    await waitUntil(() => received.length === 3);
+    await subscription.close();
+    assert.deepEqual(
+      received.map((stored) => stored.id),
+      ['from-child-1', 'from-child-2', 'from-child-3'],
+    );
+    assert.deepEqual(received[0]?.metadata, { process: 'child' });
+  } finally {
+    await log.close();
+    await directory.remove();
+  }
+});
+
+test('an open subscription does not keep the process alive', async () => {
+  const directory = await makeTempDirectory();
+  try {
+    const script = `
+      const { SqliteEventLog } = await import(${JSON.stringify(moduleUrl)});
+      const log = new SqliteEventLog({ path: ${JSON.stringify(join(directory.path, 'events.db'))} });
+      log.subscribe(0, () => {});
+      setTimeout(() => console.log('still polling'), 100);`;
+    const started = Date.now();
+    const { stdout } = await runNode(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 10_000,
+    });
+    assert.equal(stdout.trim(), 'still polling');
+    assert.ok(Date.now() - started < 5_000);
+  } finally {
+    await directory.remove();
+  }
+});
+
+test('iterateAll pages through the whole log', async () => {
+  const log = new SqliteEventLog({ path: ':memory:' });
+  try {
+    const events = Array.from({ length: 25 }, event);
+    await log.append(events);
+    const pages: string[][] = [];
+    for await (const page of log.iterateAll(10)) pages.push(page.map((stored) => stored.id));
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [10, 10, 5],
+    );
+    assert.deepEqual(
+      pages.flat(),
+      events.map((appended) => appended.id),
+    );
+    const tail: string[] = [];
+    for await (const page of log.iterateAll(100, 20)) tail.push(...page.map((stored) => stored.id));
+    assert.deepEqual(
+      tail,
+      events.slice(20).map((appended) => appended.id),
+    );
+  } finally {
+    await log.close();
+  }
+});

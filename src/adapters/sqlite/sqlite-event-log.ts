@@ -1,0 +1,218 @@
+import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
+import type {
+  AppendOutcome,
+  BatchListener,
+  EventLog,
+  Subscription,
+} from '../../ports/event-log.js';
+import { LogSubscription } from '../../ports/log-subscription.js';
+import {
+  isSqliteBusy,
+  openSqliteDatabase,
+  type SqliteDatabase,
+  type SqliteSynchronous,
+} from './sqlite-database.js';
+import { prepareAppendTransaction } from './sqlite-event-append.js';
+
+export { openSqliteDatabase } from './sqlite-database.js';
+
+export interface SqliteEventLogOptions {
+  /** A file path, or ':memory:' for a private in-memory log. */
+  readonly path: string;
+  /** See `SqliteDatabaseOptions.synchronous`; 'full' means an acknowledged append is fsynced. */
+  readonly synchronous?: SqliteSynchronous;
+  /** How often idle subscriptions look for events appended by other connections. */
+  readonly pollIntervalMs?: number;
+  /** Most events handed to a subscriber in one listener call. */
+  readonly deliveryBatchSize?: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    "offset"      INTEGER PRIMARY KEY,
+    id            TEXT    NOT NULL UNIQUE,
+    type          TEXT    NOT NULL,
+    version       INTEGER NOT NULL,
+    occurred_at   INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    partition_key TEXT    NOT NULL,
+    payload       TEXT    NOT NULL,
+    metadata      TEXT    NOT NULL
+  )`;
+
+interface EventRow {
+  readonly offset: number;
+  readonly id: string;
+  readonly type: string;
+  readonly version: number;
+  readonly occurred_at: number;
+  readonly received_at: number;
+  readonly partition_key: string;
+  readonly payload: string;
+  readonly metadata: string;
+}
+
+/**
+ * The embedded event log: one SQLite table whose rowid is the offset. Offsets are
+ * contiguous and only grow, since rows are never deleted and a rolled-back batch frees
+ * the offsets it would have used.
+ */
+export class SqliteEventLog implements EventLog {
+  private readonly db: SqliteDatabase;
+  private readonly appendInTransaction: (events: readonly EventEnvelope[]) => AppendOutcome[];
+  private readonly selectAfter;
+  private readonly selectLastOffset;
+  private readonly selectCount;
+  private readonly subscriptions = new Set<LogSubscription>();
+  private readonly pollIntervalMs: number;
+  private readonly deliveryBatchSize: number;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Newest offset this instance knows of, so a poll only wakes subscribers on news. */
+  private newestKnownOffset: number;
+  private closed = false;
+
+  constructor(options: SqliteEventLogOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.deliveryBatchSize = options.deliveryBatchSize ?? 1000;
+    this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
+    try {
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    this.appendInTransaction = prepareAppendTransaction(this.db);
+    this.selectAfter = this.db.prepare<[number, number], EventRow>(
+      `SELECT "offset", id, type, version, occurred_at, received_at, partition_key, payload, metadata
+         FROM events WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
+    );
+    this.selectLastOffset = this.db
+      .prepare<[], number>('SELECT coalesce(max("offset"), 0) FROM events')
+      .pluck();
+    this.selectCount = this.db.prepare<[], number>('SELECT count(*) FROM events').pluck();
+    this.newestKnownOffset = this.selectLastOffset.get() ?? 0;
+  }
+
+  async append(events: readonly EventEnvelope[]): Promise<AppendOutcome[]> {
+    this.assertOpen();
+    if (events.length === 0) return [];
+    // better-sqlite3 is synchronous, so concurrent append calls cannot interleave.
+    const outcomes = this.appendInTransaction(events);
+    let newestAppended = 0;
+    for (const outcome of outcomes) {
+      if (!outcome.duplicate) newestAppended = outcome.offset;
+    }
+    if (newestAppended > 0) this.announce(newestAppended);
+    return outcomes;
+  }
+
+  async readAfter(afterOffset: number, limit: number): Promise<StoredEvent[]> {
+    this.assertOpen();
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    }
+    return this.selectAfter.all(afterOffset, limit).map(toStoredEvent);
+  }
+
+  async lastOffset(): Promise<number> {
+    this.assertOpen();
+    return this.selectLastOffset.get() ?? 0;
+  }
+
+  /** Scans the smallest index: cheap enough for stats and tests, not for a hot path. */
+  async count(): Promise<number> {
+    this.assertOpen();
+    return this.selectCount.get() ?? 0;
+  }
+
+  subscribe(afterOffset: number, listener: BatchListener): Subscription {
+    this.assertOpen();
+    const subscription = new LogSubscription(
+      this,
+      afterOffset,
+      listener,
+      this.deliveryBatchSize,
+      (ended) => this.forget(ended),
+    );
+    this.subscriptions.add(subscription);
+    this.startPolling();
+    return subscription;
+  }
+
+  /** Every event after `afterOffset`, a page at a time; for replays and exports. */
+  async *iterateAll(batchSize = 1000, afterOffset = 0): AsyncGenerator<StoredEvent[]> {
+    let cursor = afterOffset;
+    for (;;) {
+      const batch = await this.readAfter(cursor, batchSize);
+      const last = batch.at(-1);
+      if (last === undefined) return;
+      yield batch;
+      cursor = last.offset;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // A listener that failed has already reported its error; closing must still finish.
+    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
+    this.stopPolling();
+    this.db.close();
+  }
+
+  private announce(newestOffset: number): void {
+    if (newestOffset <= this.newestKnownOffset) return;
+    this.newestKnownOffset = newestOffset;
+    for (const subscription of this.subscriptions) subscription.wake();
+  }
+
+  private forget(subscription: LogSubscription): void {
+    this.subscriptions.delete(subscription);
+    if (this.subscriptions.size === 0) this.stopPolling();
+  }
+
+  private startPolling(): void {
+    if (this.pollTimer !== undefined) return;
+    this.pollTimer = setInterval(() => this.pollForOtherWriters(), this.pollIntervalMs);
+    // Waiting for events must never be what keeps the process alive.
+    this.pollTimer.unref();
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** Appends through this instance announce themselves; other connections are polled for. */
+  private pollForOtherWriters(): void {
+    if (this.closed) return;
+    let someoneWaits = false;
+    for (const subscription of this.subscriptions) someoneWaits ||= subscription.isWaiting;
+    if (!someoneWaits) return;
+    try {
+      this.announce(this.selectLastOffset.get() ?? 0);
+    } catch (error) {
+      // A writer mid-checkpoint can hold us off briefly; the next tick tries again.
+      if (!isSqliteBusy(error)) throw error;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the event log is closed');
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    offset: row.offset,
+    id: row.id,
+    type: row.type,
+    version: row.version,
+    occurredAt: row.occurred_at,
+    receivedAt: row.received_at,
+    partitionKey: row.partition_key,
+    payload: JSON.parse(row.payload) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  };
+}
