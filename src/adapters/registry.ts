@@ -16,7 +16,8 @@ export interface StorageSettings {
 
 function scheme(url: string): { scheme: string; rest: string } {
   const match = /^([a-z][a-z0-9+.-]*):(?:\/\/)?(.*)$/i.exec(url);
-  if (!match) throw new Error(`storage URL "${url}" has no scheme (expected e.g. sqlite:./data/events.db)`);
+  if (!match)
+    throw new Error(`storage URL "${url}" has no scheme (expected e.g. sqlite:./data/events.db)`);
   return { scheme: (match[1] as string).toLowerCase(), rest: match[2] as string };
 }
 

@@ -56,13 +56,17 @@ export class Projector {
   /** Follows events appended by other processes (an import, another API node). */
   follow(): void {
     if (this.subscription) return;
-    this.subscription = this.log.subscribe(this.readModels.checkpoint, (batch) =>
-      this.serialize(async () => {
-        const fresh = batch.filter((e) => e.offset > this.readModels.checkpoint);
-        if (fresh.length === 0) return;
-        await this.catchUp((fresh[0] as StoredEvent).offset - 1);
-        this.readModels.apply(fresh.map((e) => this.upcasters.upcast(e)));
-      }),
+    this.subscription = this.log.subscribe(
+      this.readModels.checkpoint,
+      (batch) =>
+        this.serialize(async () => {
+          const fresh = batch.filter((e) => e.offset > this.readModels.checkpoint);
+          if (fresh.length === 0) return;
+          await this.catchUp((fresh[0] as StoredEvent).offset - 1);
+          this.readModels.apply(fresh.map((e) => this.upcasters.upcast(e)));
+        }),
+      // Our own appends are applied on the write path; only others' need reading.
+      { position: () => this.readModels.checkpoint },
     );
   }
 

@@ -330,6 +330,31 @@ export function runEventLogContract(name: string, factory: EventLogFactory): voi
       }
     });
 
+    withLog('subscribe skips what the subscriber already has by other means', async ({ log }) => {
+      const delivered: number[] = [];
+      let applied = 0;
+      const subscription = log.subscribe(
+        0,
+        (batch) => {
+          for (const event of batch) delivered.push(event.offset);
+          applied = lastOf(batch).offset;
+        },
+        { position: () => applied },
+      );
+      // A writer that applies its own appends at once: the subscription must not re-deliver.
+      const own = await log.append(makeEvents(5));
+      applied = lastOf(own).offset;
+      await pause(100);
+      assert.deepEqual(delivered, []);
+      const more = await log.append(makeEvents(3));
+      await waitUntil(() => delivered.length === 3);
+      assert.deepEqual(
+        delivered,
+        more.map((outcome) => outcome.offset),
+      );
+      await subscription.close();
+    });
+
     withLog('subscribe on an empty log waits for the first event', async ({ log }) => {
       const received: StoredEvent[] = [];
       const subscription = log.subscribe(0, (batch) => {

@@ -11,6 +11,15 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface SubscribeOptions {
+  /**
+   * How far the subscriber already is by other means (a writer that applies its own
+   * appends at once). The subscription never reads nor delivers events at or below it,
+   * so a process does not read back what it has just written.
+   */
+  readonly position?: () => number;
+}
+
 export type BatchListener = (events: readonly StoredEvent[]) => void | Promise<void>;
 
 /**
@@ -35,6 +44,6 @@ export interface EventLog {
    * events appended by other processes sharing the log). The listener is awaited before
    * the next batch is delivered.
    */
-  subscribe(afterOffset: number, listener: BatchListener): Subscription;
+  subscribe(afterOffset: number, listener: BatchListener, options?: SubscribeOptions): Subscription;
   close(): Promise<void>;
 }

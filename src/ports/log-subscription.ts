@@ -28,6 +28,7 @@ export class LogSubscription implements Subscription {
     private readonly listener: BatchListener,
     private readonly batchSize: number,
     private readonly onEnded: (subscription: LogSubscription) => void,
+    private readonly position?: () => number,
   ) {
     this.finished = this.deliver(afterOffset);
   }
@@ -39,6 +40,19 @@ export class LogSubscription implements Subscription {
 
   /** Tells the subscription that events past its cursor may exist. Cheap; call freely. */
   wake(): void {
+    // Deferred past the current microtasks, so a writer that applies its own append in
+    // the continuation of that append has advanced `position` before this reads.
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wakeNow();
+    });
+  }
+
+  private wakeScheduled = false;
+
+  private wakeNow(): void {
     const resolve = this.resolveSleep;
     if (resolve === undefined) {
       // Busy reading or in the listener: an append may have landed after its last read.
@@ -52,7 +66,7 @@ export class LogSubscription implements Subscription {
   /** Stops delivery; resolves once an in-flight listener call has returned. */
   async close(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    this.wakeNow();
     await this.finished;
   }
 
@@ -60,14 +74,20 @@ export class LogSubscription implements Subscription {
     let cursor = afterOffset;
     try {
       while (!this.stopped) {
-        const batch = await this.source.readAfter(cursor, this.batchSize);
+        if (this.position) cursor = Math.max(cursor, this.position());
+        let batch = await this.source.readAfter(cursor, this.batchSize);
         if (this.stopped) break;
         const last = batch.at(-1);
         if (last === undefined) {
           await this.sleep();
           continue;
         }
-        await this.listener(batch);
+        if (this.position) {
+          const known = this.position();
+          if ((batch[0] as StoredEvent).offset <= known)
+            batch = batch.filter((e) => e.offset > known);
+        }
+        if (batch.length > 0) await this.listener(batch);
         cursor = last.offset;
       }
     } finally {

@@ -2,6 +2,7 @@ import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
 import type {
   AppendOutcome,
   BatchListener,
+  SubscribeOptions,
   EventLog,
   Subscription,
 } from '../../ports/event-log.js';
@@ -79,7 +80,11 @@ export class MemoryEventLog implements EventLog {
     return this.records.length;
   }
 
-  subscribe(afterOffset: number, listener: BatchListener): Subscription {
+  subscribe(
+    afterOffset: number,
+    listener: BatchListener,
+    options: SubscribeOptions = {},
+  ): Subscription {
     this.assertOpen();
     const subscription = new LogSubscription(
       this,
@@ -87,6 +92,7 @@ export class MemoryEventLog implements EventLog {
       listener,
       this.deliveryBatchSize,
       (ended) => this.subscriptions.delete(ended),
+      options.position,
     );
     this.subscriptions.add(subscription);
     return subscription;

@@ -2,6 +2,7 @@ import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
 import type {
   AppendOutcome,
   BatchListener,
+  SubscribeOptions,
   EventLog,
   Subscription,
 } from '../../ports/event-log.js';
@@ -126,7 +127,11 @@ export class SqliteEventLog implements EventLog {
     return this.selectCount.get() ?? 0;
   }
 
-  subscribe(afterOffset: number, listener: BatchListener): Subscription {
+  subscribe(
+    afterOffset: number,
+    listener: BatchListener,
+    options: SubscribeOptions = {},
+  ): Subscription {
     this.assertOpen();
     const subscription = new LogSubscription(
       this,
@@ -134,6 +139,7 @@ export class SqliteEventLog implements EventLog {
       listener,
       this.deliveryBatchSize,
       (ended) => this.forget(ended),
+      options.position,
     );
     this.subscriptions.add(subscription);
     this.startPolling();
