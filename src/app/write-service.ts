@@ -1,4 +1,4 @@
-import type { EventEnvelope, StoredEvent } from '../core/events/envelope.js';
+import type { EventEnvelope, EventMetadata, StoredEvent } from '../core/events/envelope.js';
 import { newEventId } from '../core/events/event-id.js';
 import { EventTypes } from '../core/events/event-types.js';
 import { parseTimestamp } from '../core/domain/timestamps.js';
@@ -270,13 +270,23 @@ export class WriteService {
       receivedAt,
       partitionKey,
       payload,
-      metadata: options.requestId
-        ? { source: options.source, requestId: options.requestId }
-        : { source: options.source },
+      metadata: metadataOf(options),
     };
   }
 }
 
+const metadataByOptions = new WeakMap<WriteOptions, EventMetadata>();
+
+/** One frozen metadata object per write call, shared by its events (and their JSON). */
+function metadataOf(options: WriteOptions): EventMetadata {
+  const known = metadataByOptions.get(options);
+  if (known) return known;
+  const fields: Record<string, string> = { source: options.source };
+  if (options.requestId) fields['requestId'] = options.requestId;
+  const metadata = Object.freeze(fields);
+  metadataByOptions.set(options, metadata);
+  return metadata;
+}
 export function batchError(errors: readonly RowError[], total: number): KindredError {
   const shown = [...errors].sort((a, b) => a.index - b.index).slice(0, 100);
   return new KindredError(

@@ -17,3 +17,18 @@ export function toEventJson(event: EventEnvelope, field: 'payload' | 'metadata')
   }
   return text;
 }
+
+let lastMetadata: object | undefined;
+let lastMetadataJson = '';
+
+/**
+ * Writers share one metadata object across a batch (same source, same request), so the
+ * text of the last one is kept: one stringify per batch instead of one per event.
+ */
+export function toMetadataJson(event: EventEnvelope): string {
+  if (event.metadata === lastMetadata) return lastMetadataJson;
+  const text = toEventJson(event, 'metadata');
+  lastMetadata = event.metadata;
+  lastMetadataJson = text;
+  return text;
+}

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../core/events/envelope.js';
 import type { AppendOutcome } from '../../ports/event-log.js';
-import { toEventJson } from '../../ports/event-json.js';
+import { toEventJson, toMetadataJson } from '../../ports/event-json.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 /** Rows per INSERT: fewer, larger statements roughly halve the per-event driver overhead. */
@@ -99,5 +99,5 @@ function bindRow(parameters: unknown[], at: number, event: EventEnvelope): void 
   parameters[at + 4] = event.receivedAt;
   parameters[at + 5] = event.partitionKey;
   parameters[at + 6] = toEventJson(event, 'payload');
-  parameters[at + 7] = toEventJson(event, 'metadata');
+  parameters[at + 7] = toMetadataJson(event);
 }
