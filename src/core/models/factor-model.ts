@@ -10,6 +10,8 @@ export interface FactorModel {
   readonly items: number;
   readonly userFactors: Float32Array;
   readonly itemFactors: Float32Array;
+  /** Added to every user's score for the item (BPR learns one; iALS has none). */
+  readonly itemBias?: Float32Array;
 }
 
 /** A user's row (a view, not a copy). */
@@ -23,10 +25,10 @@ export function scoreItems(
   vector: ArrayLike<number>,
   out = new Float32Array(model.items),
 ): Float32Array {
-  const { factors, itemFactors } = model;
+  const { factors, itemFactors, itemBias } = model;
   for (let item = 0; item < model.items; item++) {
     const base = item * factors;
-    let score = 0;
+    let score = itemBias === undefined ? 0 : itemBias[item]!;
     for (let f = 0; f < factors; f++) score += itemFactors[base + f]! * vector[f]!;
     out[item] = score;
   }

@@ -26,7 +26,8 @@ export class IalsWorkerPool {
       });
       worker.on('error', (error: Error) => this.failAll(slot, error));
       worker.on('exit', (code) => {
-        if (code !== 0) this.failAll(slot, new Error(`iALS worker ${slot} exited with code ${code}`));
+        if (code !== 0)
+          this.failAll(slot, new Error(`iALS worker ${slot} exited with code ${code}`));
       });
     });
   }

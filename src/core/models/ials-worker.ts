@@ -1,6 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WasmMemory, WasmModule } from './wasm/runtime.js';
-import { type IalsEngine, type IalsLayout, type IalsTask, IalsWorkspace } from './ials-workspace.js';
+import {
+  type IalsEngine,
+  type IalsLayout,
+  type IalsTask,
+  IalsWorkspace,
+} from './ials-workspace.js';
 
 /** What the pool hands each worker at start: the shared memory and how to read it. */
 export interface IalsWorkerSetup {
@@ -10,7 +15,9 @@ export interface IalsWorkerSetup {
   readonly module: WasmModule;
 }
 
-export type IalsWorkerReply = { readonly ok: true } | { readonly ok: false; readonly error: string };
+export type IalsWorkerReply =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: string };
 
 const setup = workerData as IalsWorkerSetup;
 const workspace = new IalsWorkspace(setup.memory, setup.layout, setup.engine, setup.module);
@@ -23,7 +30,10 @@ port.on('message', (task: IalsTask) => {
     workspace.execute(task);
     reply = { ok: true };
   } catch (error) {
-    reply = { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    reply = {
+      ok: false,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
   }
   port.postMessage(reply);
 });

@@ -1,6 +1,10 @@
 import { gramUpperJs, solveRowRangeJs, type SolveRows } from './ials-cg.js';
 import { type WasmMemory, type WasmModule, wasm } from './wasm/runtime.js';
-import { type IalsWasmExports, MAX_KERNEL_PAGES, assembleIalsKernels } from './wasm/ials-kernels.js';
+import {
+  type IalsWasmExports,
+  MAX_KERNEL_PAGES,
+  assembleIalsKernels,
+} from './wasm/ials-kernels.js';
 
 export type IalsEngine = 'wasm' | 'js';
 export type IalsSide = 'users' | 'items';
@@ -38,7 +42,13 @@ export interface IalsLayout {
 }
 
 export type IalsTask =
-  | { readonly kind: 'gram'; readonly side: IalsSide; readonly rowStart: number; readonly rowEnd: number; readonly slot: number }
+  | {
+      readonly kind: 'gram';
+      readonly side: IalsSide;
+      readonly rowStart: number;
+      readonly rowEnd: number;
+      readonly slot: number;
+    }
   | {
       readonly kind: 'solve';
       readonly side: IalsSide;
@@ -56,7 +66,13 @@ export function strideFor(factors: number): number {
   return Math.ceil(factors / 16) * 16;
 }
 
-export function planLayout(users: number, items: number, nnz: number, factors: number, slots: number): IalsLayout {
+export function planLayout(
+  users: number,
+  items: number,
+  nnz: number,
+  factors: number,
+  slots: number,
+): IalsLayout {
   const stride = strideFor(factors);
   let cursor = ALIGNMENT; // keep address 0 unused so a zero offset is never valid data
   const allocate = (bytes: number): number => {
@@ -118,7 +134,12 @@ export function ialsKernelModule(): WasmModule {
 }
 
 /** Typed-array views of one side's rows. */
-function rowViews(buffer: ArrayBufferLike, layout: RowsLayout, count: number, nnz: number): SolveRows {
+function rowViews(
+  buffer: ArrayBufferLike,
+  layout: RowsLayout,
+  count: number,
+  nnz: number,
+): SolveRows {
   return {
     rowPtr: new Int32Array(buffer, layout.rowPtr, count + 1),
     colIdx: new Int32Array(buffer, layout.colIdx, nnz),
@@ -154,7 +175,9 @@ export class IalsWorkspace {
     this.userFactors = new Float32Array(buffer, layout.userFactors, layout.users * stride);
     this.itemFactors = new Float32Array(buffer, layout.itemFactors, layout.items * stride);
     this.gram = new Float32Array(buffer, layout.gram, stride * stride);
-    this.partialGrams = layout.partialGrams.map((offset) => new Float64Array(buffer, offset, stride * stride));
+    this.partialGrams = layout.partialGrams.map(
+      (offset) => new Float64Array(buffer, offset, stride * stride),
+    );
     if (engine === 'wasm') {
       const instance = new wasm.Instance(module ?? ialsKernelModule(), { env: { memory } });
       this.wasm = instance.exports as unknown as IalsWasmExports;
@@ -171,7 +194,14 @@ export class IalsWorkspace {
     const { layout } = this;
     if (this.wasm !== undefined) {
       const factors = side === 'users' ? layout.userFactors : layout.itemFactors;
-      this.wasm.gramUpper(factors, rowStart, rowEnd, layout.stride, layout.partialGrams[slot]!, layout.scratch[slot]!);
+      this.wasm.gramUpper(
+        factors,
+        rowStart,
+        rowEnd,
+        layout.stride,
+        layout.partialGrams[slot]!,
+        layout.scratch[slot]!,
+      );
     } else {
       const factors = side === 'users' ? this.userFactors : this.itemFactors;
       gramUpperJs(factors, layout.stride, rowStart, rowEnd, this.partialGrams[slot]!);
@@ -179,7 +209,14 @@ export class IalsWorkspace {
   }
 
   /** Re-solves rows of `side` with the other side fixed; the Gram must be current. */
-  private solve(side: IalsSide, rowStart: number, rowEnd: number, slot: number, alpha: number, cgSteps: number): void {
+  private solve(
+    side: IalsSide,
+    rowStart: number,
+    rowEnd: number,
+    slot: number,
+    alpha: number,
+    cgSteps: number,
+  ): void {
     const { layout } = this;
     const solvingUsers = side === 'users';
     if (this.wasm !== undefined) {

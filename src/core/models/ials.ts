@@ -164,8 +164,18 @@ class IalsTraining {
 
   toModel(): IalsModel {
     const { factors } = this.config;
-    const userFactors = unpad(this.workspace.userFactors, this.layout.users, this.layout.stride, factors);
-    const itemFactors = unpad(this.workspace.itemFactors, this.layout.items, this.layout.stride, factors);
+    const userFactors = unpad(
+      this.workspace.userFactors,
+      this.layout.users,
+      this.layout.stride,
+      factors,
+    );
+    const itemFactors = unpad(
+      this.workspace.itemFactors,
+      this.layout.items,
+      this.layout.stride,
+      factors,
+    );
     return {
       factors,
       users: this.layout.users,
@@ -181,7 +191,13 @@ class IalsTraining {
 
   private gramPhase(side: IalsSide, ranges: readonly (readonly [number, number])[]): Phase {
     return {
-      tasks: ranges.map(([rowStart, rowEnd], slot) => ({ kind: 'gram', side, rowStart, rowEnd, slot })),
+      tasks: ranges.map(([rowStart, rowEnd], slot) => ({
+        kind: 'gram',
+        side,
+        rowStart,
+        rowEnd,
+        slot,
+      })),
       after: () => this.reduceGram(),
     };
   }
@@ -290,6 +306,7 @@ function exactGram(factorsMatrix: Float32Array, rows: number, factors: number): 
       for (let j = i; j < factors; j++) gram[i * factors + j]! += value * factorsMatrix[base + j]!;
     }
   }
-  for (let i = 0; i < factors; i++) for (let j = 0; j < i; j++) gram[i * factors + j] = gram[j * factors + i]!;
+  for (let i = 0; i < factors; i++)
+    for (let j = 0; j < i; j++) gram[i * factors + j] = gram[j * factors + i]!;
   return gram;
 }

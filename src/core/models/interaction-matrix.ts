@@ -147,15 +147,24 @@ export function transpose(matrix: CsrMatrix): CsrMatrix {
  */
 export function splitBySign(matrix: CsrMatrix): { positives: CsrMatrix; negatives: CsrMatrix } {
   return {
-    positives: filterEntries(matrix, (value) => value > 0, (value) => value),
-    negatives: filterEntries(matrix, (value) => value < 0, (value) => -value),
+    positives: filterEntries(
+      matrix,
+      (value) => value > 0,
+      (value) => value,
+    ),
+    negatives: filterEntries(
+      matrix,
+      (value) => value < 0,
+      (value) => -value,
+    ),
   };
 }
 
 /** Same pattern, values replaced (e.g. binarized or log-scaled). */
 export function mapValues(matrix: CsrMatrix, transform: (value: number) => number): CsrMatrix {
   const values = new Float32Array(matrix.values.length);
-  for (let entry = 0; entry < values.length; entry++) values[entry] = transform(matrix.values[entry]!);
+  for (let entry = 0; entry < values.length; entry++)
+    values[entry] = transform(matrix.values[entry]!);
   return { ...matrix, values };
 }
 
@@ -233,7 +242,11 @@ function identityOrder(count: number): Int32Array {
 }
 
 /** Stable counting sort of `order` by keys[order[i]]. */
-function countingSortOrder(keys: ArrayLike<number>, keyCount: number, order: Int32Array): Int32Array {
+function countingSortOrder(
+  keys: ArrayLike<number>,
+  keyCount: number,
+  order: Int32Array,
+): Int32Array {
   const starts = new Int32Array(keyCount + 1);
   for (let i = 0; i < order.length; i++) starts[keys[order[i]!]! + 1]!++;
   for (let key = 0; key < keyCount; key++) starts[key + 1]! += starts[key]!;

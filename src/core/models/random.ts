@@ -78,7 +78,10 @@ function rotl(value: number, shift: number): number {
 }
 
 /** Fisher-Yates, in place. */
-export function shuffleInPlace(values: { length: number; [index: number]: number }, random: Random): void {
+export function shuffleInPlace(
+  values: { length: number; [index: number]: number },
+  random: Random,
+): void {
   for (let i = values.length - 1; i > 0; i--) {
     const j = random.nextInt(i + 1);
     const swap = values[i]!;

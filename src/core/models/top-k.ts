@@ -39,12 +39,37 @@ export class IndexMask implements IndexSet {
  * setting -Infinity). Ties go to the smaller index so results are deterministic.
  */
 export function topK(scores: ScoreArray, k: number, exclude?: IndexSet): Ranked {
-  const capacity = Math.max(0, Math.min(k, scores.length));
+  return selectTop(scores, undefined, scores.length, k, exclude);
+}
+
+/**
+ * Same selection, but only over the first `count` indexes of `candidates` (e.g. the
+ * items a sparse accumulation touched), so the cost is independent of the catalog size.
+ */
+export function topKAmong(
+  scores: ScoreArray,
+  candidates: Int32Array,
+  count: number,
+  k: number,
+  exclude?: IndexSet,
+): Ranked {
+  return selectTop(scores, candidates, count, k, exclude);
+}
+
+function selectTop(
+  scores: ScoreArray,
+  candidates: Int32Array | undefined,
+  count: number,
+  k: number,
+  exclude: IndexSet | undefined,
+): Ranked {
+  const capacity = Math.max(0, Math.min(k, count));
   const heapIndices = new Int32Array(capacity);
   const heapScores = new Float64Array(capacity);
   let size = 0;
 
-  for (let index = 0; index < scores.length; index++) {
+  for (let position = 0; position < count; position++) {
+    const index = candidates === undefined ? position : candidates[position]!;
     const score = scores[index]!;
     if (!(score > Number.NEGATIVE_INFINITY)) continue;
     if (size === capacity && !isBetter(score, index, heapScores[0]!, heapIndices[0]!)) continue;

@@ -70,7 +70,11 @@ function float64Bytes(value: number): Code {
 }
 
 export const get = (local: Local): Code => [0x20, ...unsignedLeb(local.index)];
-export const set = (local: Local, value: Code): Code => [...value, 0x21, ...unsignedLeb(local.index)];
+export const set = (local: Local, value: Code): Code => [
+  ...value,
+  0x21,
+  ...unsignedLeb(local.index),
+];
 export const seq = (...parts: Code[]): Code => concat(parts);
 
 export const i32 = {
@@ -104,7 +108,8 @@ export const f32 = {
     ...memarg(2, offset),
   ],
   /** select(whenTrue, whenFalse, condition) */
-  select: (whenTrue: Code, whenFalse: Code, condition: Code): Code => op(0x1b, whenTrue, whenFalse, condition),
+  select: (whenTrue: Code, whenFalse: Code, condition: Code): Code =>
+    op(0x1b, whenTrue, whenFalse, condition),
 };
 
 export const f64 = {
@@ -150,7 +155,11 @@ export const f64x2 = {
 export const block = (...body: Code[]): Code => [0x02, EMPTY_BLOCK, ...concat(body), 0x0b];
 export const loop = (...body: Code[]): Code => [0x03, EMPTY_BLOCK, ...concat(body), 0x0b];
 export const br = (depth: number): Code => [0x0c, ...unsignedLeb(depth)];
-export const brIf = (depth: number, condition: Code): Code => [...condition, 0x0d, ...unsignedLeb(depth)];
+export const brIf = (depth: number, condition: Code): Code => [
+  ...condition,
+  0x0d,
+  ...unsignedLeb(depth),
+];
 export const when = (condition: Code, ...body: Code[]): Code => [
   ...condition,
   0x04,
@@ -240,12 +249,20 @@ export class ModuleBuilder {
       let index = signatures.indexOf(key);
       if (index < 0) {
         index = signatures.push(key) - 1;
-        typeEntries.push([0x60, ...vector(fn.params.map(valueType)), ...vector(fn.results.map(valueType))]);
+        typeEntries.push([
+          0x60,
+          ...vector(fn.params.map(valueType)),
+          ...vector(fn.results.map(valueType)),
+        ]);
       }
       return index;
     });
 
-    const sharedLimits = [0x03, ...unsignedLeb(memory.minimumPages), ...unsignedLeb(memory.maximumPages)];
+    const sharedLimits = [
+      0x03,
+      ...unsignedLeb(memory.minimumPages),
+      ...unsignedLeb(memory.maximumPages),
+    ];
     const memoryImport = [...name('env'), ...name('memory'), 0x02, ...sharedLimits];
     const exports = this.functions.flatMap((fn, index) =>
       fn.exportName === undefined ? [] : [[...name(fn.exportName), 0x00, ...unsignedLeb(index)]],

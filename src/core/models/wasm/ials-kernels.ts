@@ -71,12 +71,7 @@ export const MAX_KERNEL_PAGES = 32768;
 
 export function assembleIalsKernels(): Uint8Array {
   const module = new ModuleBuilder();
-  module.addFunction(
-    'gramUpper',
-    ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'],
-    [],
-    gramUpperBody,
-  );
+  module.addFunction('gramUpper', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], gramUpperBody);
   module.addFunction(
     'solveRows',
     ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32', 'i32', 'i32'],
@@ -281,7 +276,12 @@ class KernelLocals {
     this.offset = scope.local('i32');
     this.inner = scope.local('i32');
     this.address = scope.local('i32');
-    this.accumulators = [scope.local('v128'), scope.local('v128'), scope.local('v128'), scope.local('v128')];
+    this.accumulators = [
+      scope.local('v128'),
+      scope.local('v128'),
+      scope.local('v128'),
+      scope.local('v128'),
+    ];
     this.splat = scope.local('v128');
     this.entry = scope.local('i32');
     this.fixedRow = scope.local('i32');
