@@ -3,6 +3,8 @@ import { ConfigError } from '../config/load.js';
 import { registerServe } from './commands/serve.js';
 import { registerConfig } from './commands/config.js';
 import { registerReplay } from './commands/replay.js';
+import { registerImport } from './commands/import.js';
+import { registerExport } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command('kindred')
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerReplay(program);
+  registerImport(program);
+  registerExport(program);
   registerConfig(program);
   return program;
 }
