@@ -167,6 +167,8 @@ export class WriteService {
   /** Writes prepared rows; results carry the rows' original indexes, errors included. */
   async appendPrepared(prepared: PreparedInteractions): Promise<RowResult[]> {
     const accepted = await this.append(prepared.envelopes);
+    // Every row valid: envelope i is row i, so the results need no remapping.
+    if (prepared.errors.length === 0) return accepted;
     const results: RowResult[] = [...prepared.errors];
     accepted.forEach((outcome, i) =>
       results.push({ ...outcome, index: prepared.rowIndexes[i] as number }),

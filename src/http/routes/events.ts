@@ -84,10 +84,14 @@ export function registerEventRoutes(app: FastifyInstance, context: HttpContext):
         ];
         if (errors.length > 0 && !partial) throw batchError(errors, (rows as unknown[]).length);
         const written = await engine.writes.appendPrepared({ ...prepared, errors: [] });
-        const results: RowResult[] = [
-          ...errors,
-          ...written.map((r) => ({ ...r, index: checked.validIndexes[r.index] as number })),
-        ].sort((a, b) => a.index - b.index);
+        // With no bad row the written rows are the request's rows, in order: no remapping.
+        const results: RowResult[] =
+          errors.length === 0
+            ? written
+            : [
+                ...errors,
+                ...written.map((r) => ({ ...r, index: checked.validIndexes[r.index] as number })),
+              ].sort((a, b) => a.index - b.index);
         let accepted = 0;
         let duplicates = 0;
         for (const r of results) {
