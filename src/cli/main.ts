@@ -5,6 +5,10 @@ import { registerConfig } from './commands/config.js';
 import { registerReplay } from './commands/replay.js';
 import { registerImport } from './commands/import.js';
 import { registerExport } from './commands/export.js';
+import { registerTrain } from './commands/train.js';
+import { registerEval } from './commands/eval.js';
+import { registerModels } from './commands/models.js';
+import { registerKeys } from './commands/keys.js';
 
 export function buildProgram(): Command {
   const program = new Command('kindred')
@@ -15,6 +19,10 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerImport(program);
   registerExport(program);
+  registerTrain(program);
+  registerEval(program);
+  registerModels(program);
+  registerKeys(program);
   registerConfig(program);
   return program;
 }

@@ -16,6 +16,38 @@ export interface KindredConfig {
   interactions: { types: InteractionTypeTable; ratingMidpoint: number };
   snapshots: { everyEvents: number; everySeconds: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  rateLimit: {
+    perKey: number;
+    perKeyBurst: number;
+    perAddress: number;
+    perAddressBurst: number;
+    trustProxyHops: number;
+  };
+  overload: {
+    readConcurrency: number;
+    writeConcurrency: number;
+    bulkConcurrency: number;
+    adminConcurrency: number;
+    bulkBodyBytes: number;
+    maxEventLoopDelayMs: number;
+    handlerTimeoutMs: number;
+  };
+  shutdown: { drainTimeoutMs: number };
+  cors: { origins: string };
+  keys: { refreshSeconds: number };
+  metrics: { public: boolean };
+  tracing: { otlpEndpoint: string; sampleRatio: number };
+  training: {
+    budgetSeconds: number;
+    everySeconds: number;
+    everyEvents: number;
+    onStart: boolean;
+    minInteractions: number;
+    threads: number;
+    keepModels: number;
+    pipeline: unknown;
+  };
+  recommend: { defaultK: number; maxK: number; trendingHalfLifeHours: number };
 }
 
 export type SettingKind =
@@ -163,5 +195,208 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',
     doc: 'Least severe log level written.',
+  },
+  {
+    path: 'rateLimit.perKey',
+    env: 'KINDRED_RATE_LIMIT_PER_KEY',
+    type: { kind: 'number', min: 0, max: 1e9 },
+    default: 1000,
+    doc: 'Requests per second each API key may make, sustained (token bucket; 0: no limit). Applies while authentication is on.',
+  },
+  {
+    path: 'rateLimit.perKeyBurst',
+    env: 'KINDRED_RATE_LIMIT_PER_KEY_BURST',
+    type: { kind: 'integer', min: 1, max: 1e9 },
+    default: 2000,
+    doc: 'Requests an API key may make at once after a quiet spell (the bucket size).',
+  },
+  {
+    path: 'rateLimit.perAddress',
+    env: 'KINDRED_RATE_LIMIT_PER_ADDRESS',
+    type: { kind: 'number', min: 0, max: 1e9 },
+    default: 100,
+    doc: 'Requests per second per client address for browser keys and failed authentications (0: no limit). Server keys are limited per key only.',
+  },
+  {
+    path: 'rateLimit.perAddressBurst',
+    env: 'KINDRED_RATE_LIMIT_PER_ADDRESS_BURST',
+    type: { kind: 'integer', min: 1, max: 1e9 },
+    default: 200,
+    doc: 'Bucket size of the per-address limit.',
+  },
+  {
+    path: 'rateLimit.trustProxyHops',
+    env: 'KINDRED_TRUST_PROXY_HOPS',
+    type: { kind: 'integer', min: 0, max: 10 },
+    default: 0,
+    doc: 'Proxies in front of the engine whose `X-Forwarded-For` entries are trusted to name the client address (0: use the socket address).',
+  },
+  {
+    path: 'overload.readConcurrency',
+    env: 'KINDRED_CONCURRENCY_READ',
+    type: { kind: 'integer', min: 0, max: 1_000_000 },
+    default: 512,
+    doc: 'Reads (recommendations, search, GETs) in flight at once; more are shed with 503 OVERLOADED (0: no limit).',
+  },
+  {
+    path: 'overload.writeConcurrency',
+    env: 'KINDRED_CONCURRENCY_WRITE',
+    type: { kind: 'integer', min: 0, max: 1_000_000 },
+    default: 128,
+    doc: 'Writes (events, single items and users) in flight at once (0: no limit).',
+  },
+  {
+    path: 'overload.bulkConcurrency',
+    env: 'KINDRED_CONCURRENCY_BULK',
+    type: { kind: 'integer', min: 0, max: 1_000_000 },
+    default: 4,
+    doc: 'Bulk writes (batch routes, bodies over `overload.bulkBodyBytes`) in flight at once: a separate pool, so imports cannot take the slots of reads (0: no limit).',
+  },
+  {
+    path: 'overload.adminConcurrency',
+    env: 'KINDRED_CONCURRENCY_ADMIN',
+    type: { kind: 'integer', min: 0, max: 1_000_000 },
+    default: 16,
+    doc: 'Administrative calls (status, keys) in flight at once (0: no limit).',
+  },
+  {
+    path: 'overload.bulkBodyBytes',
+    env: 'KINDRED_BULK_BODY_BYTES',
+    type: { kind: 'integer', min: 1024, max: 1024 * 1024 * 1024 },
+    default: 256 * 1024,
+    doc: 'A write whose body is larger than this counts as bulk.',
+  },
+  {
+    path: 'overload.maxEventLoopDelayMs',
+    env: 'KINDRED_MAX_EVENT_LOOP_DELAY_MS',
+    type: { kind: 'number', min: 0, max: 60_000 },
+    default: 10,
+    doc: 'Longest queueing delay of reads under sustained overload (the target adapts below it: twice what a read costs; writes get 10x this): late requests are shed with 503 OVERLOADED until the event loop is on time again. 0: off. See docs/operations.md.',
+  },
+  {
+    path: 'overload.handlerTimeoutMs',
+    env: 'KINDRED_HANDLER_TIMEOUT_MS',
+    type: { kind: 'integer', min: 10, max: 3_600_000 },
+    default: 15_000,
+    doc: 'A request not answered by then gets 503 REQUEST_TIMEOUT (the work it started may still finish).',
+  },
+  {
+    path: 'shutdown.drainTimeoutMs',
+    env: 'KINDRED_DRAIN_TIMEOUT_MS',
+    type: { kind: 'integer', min: 0, max: 600_000 },
+    default: 10_000,
+    doc: 'On SIGTERM, how long in-flight requests may take to finish before their connections are closed.',
+  },
+  {
+    path: 'cors.origins',
+    env: 'KINDRED_CORS_ORIGINS',
+    type: { kind: 'string' },
+    default: '',
+    doc: 'Browser origins allowed to call the API, comma-separated (`*`: any). Origins of browser keys are allowed for those keys in addition.',
+  },
+  {
+    path: 'keys.refreshSeconds',
+    env: 'KINDRED_KEYS_REFRESH_SECONDS',
+    type: { kind: 'integer', min: 1, max: 3600 },
+    default: 5,
+    doc: 'How often a server re-reads API keys changed by another process (the CLI, another node).',
+  },
+  {
+    path: 'metrics.public',
+    env: 'KINDRED_METRICS_PUBLIC',
+    type: { kind: 'boolean' },
+    default: false,
+    doc: '`/metrics` without an API key (otherwise it needs the admin scope while authentication is on).',
+  },
+  {
+    path: 'tracing.otlpEndpoint',
+    env: 'KINDRED_OTLP_ENDPOINT',
+    type: { kind: 'string' },
+    default: '',
+    doc: 'OTLP/HTTP endpoint for traces (e.g. http://collector:4318; `/v1/traces` is appended). Empty: tracing off.',
+  },
+  {
+    path: 'tracing.sampleRatio',
+    env: 'KINDRED_TRACE_SAMPLE_RATIO',
+    type: { kind: 'number', min: 0, max: 1 },
+    default: 0.1,
+    doc: 'Share of requests traced when the caller sent no sampled `traceparent`.',
+  },
+  {
+    path: 'training.budgetSeconds',
+    env: 'KINDRED_TRAINING_BUDGET_SECONDS',
+    type: { kind: 'integer', min: 1, max: 86_400 },
+    default: 120,
+    doc: 'Time budget of the automatic search that picks the models, their blend and their hyperparameters by validation nDCG.',
+  },
+  {
+    path: 'training.everySeconds',
+    env: 'KINDRED_TRAINING_EVERY_SECONDS',
+    type: { kind: 'integer', min: 0, max: 31_536_000 },
+    default: 3600,
+    doc: 'The server retrains this often when interactions arrived since the last model (0: no schedule).',
+  },
+  {
+    path: 'training.everyEvents',
+    env: 'KINDRED_TRAINING_EVERY_EVENTS',
+    type: { kind: 'integer', min: 0, max: 1e9 },
+    default: 100_000,
+    doc: 'The server retrains after this many new interactions (0: never for that reason).',
+  },
+  {
+    path: 'training.onStart',
+    env: 'KINDRED_TRAINING_ON_START',
+    type: { kind: 'boolean' },
+    default: true,
+    doc: 'At start, train when there are interactions but no model yet.',
+  },
+  {
+    path: 'training.minInteractions',
+    env: 'KINDRED_TRAINING_MIN_INTERACTIONS',
+    type: { kind: 'integer', min: 1, max: 1e9 },
+    default: 100,
+    doc: 'Fewer interactions than this and training refuses (422 NOT_ENOUGH_DATA); recommendations stay trending.',
+  },
+  {
+    path: 'training.threads',
+    env: 'KINDRED_TRAINING_THREADS',
+    type: { kind: 'integer', min: 1, max: 256 },
+    default: 2,
+    doc: 'Worker threads that fit iALS (training itself always runs off the event loop, in a worker thread).',
+  },
+  {
+    path: 'training.keepModels',
+    env: 'KINDRED_TRAINING_KEEP_MODELS',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 10,
+    doc: 'Model versions kept in the registry for rollback; older ones are deleted (the active one never).',
+  },
+  {
+    path: 'training.pipeline',
+    env: 'KINDRED_TRAINING_PIPELINE',
+    type: { kind: 'json' },
+    default: null,
+    doc: 'A pinned pipeline `{ components: [{ kind, view, weight, params }], historyLimit }` to train instead of searching; null: automatic choice.',
+  },
+  {
+    path: 'recommend.defaultK',
+    env: 'KINDRED_RECOMMEND_DEFAULT_K',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 10,
+    doc: 'Items per recommendation response when the request gives no `k`.',
+  },
+  {
+    path: 'recommend.maxK',
+    env: 'KINDRED_RECOMMEND_MAX_K',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 1000,
+    doc: 'Largest `k` a recommendation request may ask for.',
+  },
+  {
+    path: 'recommend.trendingHalfLifeHours',
+    env: 'KINDRED_TRENDING_HALF_LIFE_HOURS',
+    type: { kind: 'number', min: 0.01, max: 87_600 },
+    default: 168,
+    doc: 'Trending counts interactions with a weight that halves every this many hours.',
   },
 ];

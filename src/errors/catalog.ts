@@ -38,6 +38,48 @@ export const ERROR_CATALOG = {
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'The request body exceeds the configured limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The body must be sent as application/json.' },
   NOT_READY: { status: 503, doc: 'The engine is starting or stopping and cannot serve this yet.' },
+  UNAUTHORIZED: {
+    status: 401,
+    doc: 'No API key, or one that is unknown, revoked or expired. Send it as `Authorization: Bearer KEY` or `x-api-key: KEY`; `details.reason` says which.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    doc: 'The API key is valid but lacks the scope this route requires (`details.required`).',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    doc: 'The browser origin is not among the origins allowed for this key or by `cors.origins`.',
+  },
+  KEY_NOT_FOUND: { status: 404, doc: 'No API key has this id.' },
+  RATE_LIMITED: {
+    status: 429,
+    doc: 'Too many requests for this key or client address. Wait `Retry-After` seconds; `RateLimit-*` headers show the budget.',
+  },
+  OVERLOADED: {
+    status: 503,
+    doc: 'The engine is shedding load to keep serving the rest quickly. Retry after `Retry-After` seconds, with backoff.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 503,
+    doc: 'The request did not finish within `overload.handlerTimeoutMs`. A write may still have been applied: retry with the same event ids, which are idempotent.',
+  },
+  MODEL_NOT_FOUND: { status: 404, doc: 'No model version has this id.' },
+  NO_MODEL_TRAINED: {
+    status: 409,
+    doc: 'No model has been trained yet, or none to roll back to: train one with `POST /v1/models/train` or `kindred train`.',
+  },
+  TRAINING_IN_PROGRESS: {
+    status: 409,
+    doc: 'A training is already running; `GET /v1/models` shows it. Try again when it has finished.',
+  },
+  NOT_ENOUGH_DATA: {
+    status: 422,
+    doc: 'Too few interactions to train (`training.minInteractions`); recommendations stay trending until then.',
+  },
+  TRAINING_FAILED: {
+    status: 500,
+    doc: 'Training failed; the model that was serving keeps serving. The log has the cause.',
+  },
   INTERNAL: {
     status: 500,
     doc: 'An unexpected fault inside the engine. It is logged with the request id; please report it.',

@@ -1,5 +1,6 @@
 import type { Engine } from '../app/engine.js';
 import type { KindredConfig } from '../config/settings.js';
+import type { ModelServices } from '../app/training/model-services.js';
 
 /** What route modules get: the engine and the config, nothing global. */
 export interface HttpContext {
@@ -7,6 +8,8 @@ export interface HttpContext {
   readonly config: KindredConfig;
   /** True once the read models have caught up with the log at start. */
   ready(): boolean;
+  /** Models: recommendations, training, the registry (absent: those routes answer NOT_READY). */
+  readonly models?: ModelServices;
 }
 
 /** Bodies whose rows are validated one by one (to report every bad row) carry this mark. */

@@ -13,6 +13,19 @@ export function toKindredError(error: FastifyError | Error): KindredError {
     );
   }
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return new KindredError('INVALID_REQUEST', 'the URL has an invalid percent-encoding', {
+        path: 'url',
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new KindredError('INVALID_REQUEST', 'a path parameter is longer than allowed', {
+        path: 'url',
+      });
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      return new KindredError(
+        'REQUEST_TIMEOUT',
+        'the request did not finish in time; a write may still be applied, so retry with the same ids',
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new KindredError('INVALID_JSON', `the body is not valid JSON: ${error.message}`);

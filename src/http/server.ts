@@ -14,6 +14,9 @@ import { ROW_VALIDATED, type HttpContext } from './context.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerRecommendationRoutes } from './routes/recommendations.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerGateway } from '../gateway/gateway.js';
 
 const VERSION = '0.1.0';
 
@@ -32,8 +35,11 @@ export async function buildHttpServer(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     requestIdHeader: 'x-request-id',
-    return503OnClosing: true,
+    // The gateway answers requests that arrive while closing (503 NOT_READY, catalog body).
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 512 },
+    // Router-level errors (bad percent-encoding, over-long parameters) get catalog codes too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   });
 
   // Bodies are validated strictly (no coercion); query strings and paths are text and coerced.
@@ -96,13 +102,19 @@ export async function buildHttpServer(
         { name: 'users', description: 'Users and their data' },
         { name: 'health', description: 'Probes for orchestrators' },
         { name: 'admin', description: 'Operating the engine' },
+        { name: 'recommendations', description: 'Personalized, similar and trending items' },
+        { name: 'models', description: 'Trained model versions: metrics, training, rollback' },
       ],
     },
   });
 
+  // Auth, scopes, rate limits, shedding, timeouts, CORS, metrics, tracing: before the routes.
+  registerGateway(app, { config, engine: context.engine });
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerEventRoutes(app, context);
+  registerRecommendationRoutes(app, context);
+  registerModelRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

@@ -4,6 +4,7 @@ import type { KindredConfig } from '../config/settings.js';
 import { redactedConfig } from '../config/load.js';
 import type { Engine } from '../app/engine.js';
 import { buildHttpServer } from '../http/server.js';
+import { createModelServices, type ModelServices } from '../app/training/model-services.js';
 import { openEngine } from './open-engine.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -12,6 +13,8 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly http: FastifyInstance;
   readonly url: string;
+  /** Recommendations, training and the model registry. */
+  readonly models: ModelServices;
   /** Stops accepting, drains in-flight requests, snapshots and closes storage. */
   stop(): Promise<void>;
 }
@@ -38,7 +41,8 @@ export async function startEmbeddedServer(
 
   const engine = openEngine(config, logger);
   let ready = false;
-  const http = await buildHttpServer({ engine, config, ready: () => ready }, logger);
+  const models = createModelServices(engine, config, logger);
+  const http = await buildHttpServer({ engine, config, ready: () => ready, models }, logger);
   try {
     await engine.start({
       follow: true,
@@ -50,6 +54,7 @@ export async function startEmbeddedServer(
     await engine.close({ snapshot: false }).catch(() => undefined);
     throw error;
   }
+  await models.start({ schedule: true });
   ready = true;
   const address = await http.listen({ host, port: config.server.port });
   const url = address.replace('[::1]', 'localhost');
@@ -59,11 +64,21 @@ export async function startEmbeddedServer(
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
+      // Stop accepting, let in-flight requests finish (new ones on open connections get
+      // 503 NOT_READY and Connection: close), and cut what is left after the drain timeout.
+      logger.info({ drainTimeoutMs: config.shutdown.drainTimeoutMs }, 'draining');
+      const drainTimer = setTimeout(() => {
+        logger.warn('drain timeout: closing the connections still open');
+        http.server.closeAllConnections();
+      }, config.shutdown.drainTimeoutMs);
       await http.close();
+      clearTimeout(drainTimer);
+      await models.stop();
+      // Then checkpoint (a final snapshot) and close storage.
       await engine.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { engine, http, url, stop };
+  return { engine, http, url, models, stop };
 }

@@ -16,7 +16,9 @@ export interface InProcessEngine {
 
 /** The real engine and HTTP API over in-memory adapters, driven with `app.inject`. */
 export async function startInProcess(env: Record<string, string> = {}): Promise<InProcessEngine> {
-  const config = loadConfig({ env });
+  // `app.inject` runs request after request without returning to the event loop, which
+  // the gateway's delay guard would read as a queue: off unless a test asks for it.
+  const config = loadConfig({ env: { KINDRED_MAX_EVENT_LOOP_DELAY_MS: '0', ...env } });
   const logger = pino({ level: 'silent' });
   const engine = new Engine({
     config,

@@ -14,6 +14,8 @@ export const EventTypes = {
   userPatched: { type: 'user.patched', version: 1 },
   userDeleted: { type: 'user.deleted', version: 1 },
   interactionRecorded: { type: 'interaction.recorded', version: 1 },
+  modelTrained: { type: 'model.trained', version: 1 },
+  modelActivated: { type: 'model.activated', version: 1 },
 } as const;
 
 export interface ItemUpsertedPayload {
@@ -37,3 +39,19 @@ export interface UserDeletedPayload {
   readonly id: string;
 }
 export type InteractionRecordedPayload = InteractionPayload;
+
+/** A new model version is stored in the registry; serving swaps to it. */
+export interface ModelTrainedPayload {
+  readonly version: string;
+  /** The log offset of the snapshot it was trained on. */
+  readonly offset: number;
+  readonly interactions: number;
+  readonly pipeline: string;
+  readonly ndcg?: number;
+}
+/** Serving was switched to an earlier version (a rollback). */
+export interface ModelActivatedPayload {
+  readonly version: string;
+  readonly previous: string | null;
+  readonly reason: 'rollback';
+}

@@ -72,6 +72,29 @@ export class InteractionHistories implements Projection {
     return out;
   }
 
+  /**
+   * The user's interactions, newest first, written into the given buffers (at most their
+   * length); returns how many. Allocation-free, for serving.
+   */
+  readRecent(
+    userIndex: number,
+    items: Int32Array,
+    types: Uint8Array,
+    values: Float64Array,
+  ): number {
+    let at = this.heads[userIndex] ?? NONE;
+    let written = 0;
+    const limit = Math.min(items.length, types.length, values.length);
+    while (at !== NONE && written < limit) {
+      items[written] = this.items[at] ?? NONE;
+      types[written] = this.types[at] ?? 0;
+      values[written] = this.values[at] ?? Number.NaN;
+      written++;
+      at = this.previous[at] ?? NONE;
+    }
+    return written;
+  }
+
   /** Columnar views over all interactions in log order; erased rows have user = -1. */
   columns(): {
     users: Int32Array;

@@ -1,0 +1,51 @@
+import type { InteractionTypeTable } from '../../core/domain/interaction.js';
+import type { HoldoutEvaluation } from '../../core/recommend/train-pipeline.js';
+import type { PipelineConfig } from '../../core/recommend/pipeline-config.js';
+import type { SplitProtocol } from '../../core/recommend/offline.js';
+import type { SearchResult } from '../../core/recommend/search.js';
+
+/** What the training thread gets: a snapshot of the interactions and the settings. */
+export interface TrainingJob {
+  readonly columns: {
+    readonly users: Int32Array;
+    readonly items: Int32Array;
+    readonly types: Uint8Array;
+    readonly values: Float64Array;
+    readonly times: Uint32Array;
+  };
+  readonly size: { readonly users: number; readonly items: number };
+  readonly interactionTypes: {
+    readonly table: InteractionTypeTable;
+    readonly ratingMidpoint: number;
+  };
+  /** A pinned pipeline (already validated), or undefined for the automatic search. */
+  readonly pipeline?: PipelineConfig;
+  readonly budgetSeconds: number;
+  readonly threads: number;
+  readonly k: number;
+  readonly holdout: SplitProtocol;
+  readonly trendingHalfLifeSeconds: number;
+  readonly offset: number;
+  readonly fingerprint: string;
+}
+
+/** What it sends back: progress lines, then the artifact and what is known about it. */
+export type TrainingReply =
+  | { readonly kind: 'progress'; readonly stage: string; readonly detail?: Record<string, unknown> }
+  | {
+      readonly kind: 'done';
+      readonly artifact: Uint8Array;
+      readonly config: PipelineConfig;
+      readonly interactions: number;
+      readonly search?: Omit<SearchResult, 'config'> & { readonly protocol: string };
+      readonly evaluation?: HoldoutEvaluation;
+      readonly seconds: {
+        readonly search: number;
+        readonly evaluation: number;
+        readonly fit: number;
+      };
+    }
+  | { readonly kind: 'failed'; readonly error: string };
+
+/** The time-based holdout the server measures its models on, and the search validates on. */
+export const SERVER_HOLDOUT: SplitProtocol = { kind: 'user-temporal', ratio: 0.8, minimum: 5 };

@@ -1,0 +1,518 @@
+import type { InteractionTypes } from '../domain/interaction.js';
+import { choleskyInPlace, choleskySolveInPlace } from '../models/dense-linear-algebra.js';
+import { type EaseDualScratch, easeDualScratch, scoreEaseDual } from '../models/ease-dual.js';
+import { scoreEase } from '../models/ease.js';
+import { scoreFromHistory } from '../models/item-knn.js';
+import { type IndexSet, type Ranked, topK } from '../models/top-k.js';
+import type { ComponentModel, IalsFactors } from './components.js';
+import { type InteractionView, eventValue, mergedValue } from './interaction-views.js';
+import type { PipelineConfig } from './pipeline-config.js';
+
+/** A trained pipeline: its configuration and its fitted models. */
+export interface PipelineModel {
+  readonly config: PipelineConfig;
+  /** Catalog indexes 0 .. itemCount - 1 are the ones the models know. */
+  readonly itemCount: number;
+  readonly components: readonly ComponentModel[];
+}
+
+/** Where a user's interactions come from: the read models when serving, a split offline. */
+export interface HistoryReader {
+  /**
+   * Writes the user's interactions, newest first, into the buffers (at most their
+   * length) and returns how many were written.
+   */
+  readRecent(user: number, items: Int32Array, types: Uint8Array, values: Float64Array): number;
+}
+
+/** One view of a history: merged per item, in first-seen (newest-first) order. */
+interface ViewHistory {
+  readonly items: Int32Array;
+  readonly values: Float32Array;
+  length: number;
+  /** The entries above zero, for the models that only read interest. */
+  readonly positiveItems: Int32Array;
+  readonly positiveValues: Float32Array;
+  positiveLength: number;
+}
+
+export interface RecommenderOptions {
+  /** Most interactions read per user (to find everything they have seen); default 10,000. */
+  readonly maxHistory?: number;
+  /** Folded-in user vectors kept between requests; default 100,000. */
+  readonly vectorCacheSize?: number;
+  /**
+   * Vectors to use instead of folding in (the search passes iALS's own user factors for
+   * users whose history is exactly their training row).
+   */
+  readonly knownUserVector?: (user: number) => Float32Array | undefined;
+}
+
+const EMPTY: Ranked = { indices: new Int32Array(0), scores: new Float32Array(0) };
+
+/**
+ * Serves a trained pipeline: reads a user's latest interactions, turns them into each
+ * model's input, scores every known item with every model, blends the z-normalized
+ * scores with the pipeline's weights, removes what the user has seen and what the gate
+ * blocks, and keeps the k best. Nothing is precomputed per user, so an interaction
+ * recorded a moment ago already counts: iALS folds the user's vector in from their
+ * history (cached until the history changes), the item-item models and EASE score the
+ * history directly.
+ *
+ * All scratch memory is allocated once per recommender; a call allocates only its
+ * result. Not re-entrant, which JavaScript's single thread guarantees.
+ */
+export class Recommender {
+  private readonly maxHistory: number;
+  private readonly historyItems: Int32Array;
+  private readonly historyTypes: Uint8Array;
+  private readonly historyValues: Float64Array;
+  private readonly views: Map<InteractionView, ViewHistory>;
+  private readonly accumulator: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly touchedMark: Uint8Array;
+  private readonly seen: Uint8Array;
+  private readonly seenList: Int32Array;
+  private readonly scores: Float32Array<ArrayBuffer>[];
+  private readonly blended: Float32Array;
+  private readonly easeScratch: EaseDualScratch | undefined;
+  private readonly foldIn: FoldInSolver | undefined;
+  private readonly vectors = new Map<number, { version: number; vector: Float32Array }>();
+  private readonly vectorCacheSize: number;
+  private readonly exclusion: ExclusionSet;
+  private readonly knownUserVector: ((user: number) => Float32Array | undefined) | undefined;
+  /** Set while `similar` scores: iALS then ranks by the cosine of item factors. */
+  private similarTo = -1;
+  private itemNorms: Float32Array | undefined;
+
+  constructor(
+    readonly model: PipelineModel,
+    readonly types: InteractionTypes,
+    options: RecommenderOptions = {},
+  ) {
+    const items = model.itemCount;
+    const limit = model.config.historyLimit;
+    this.maxHistory = Math.max(limit, options.maxHistory ?? 10_000);
+    this.vectorCacheSize = options.vectorCacheSize ?? 100_000;
+    this.historyItems = new Int32Array(this.maxHistory);
+    this.historyTypes = new Uint8Array(this.maxHistory);
+    this.historyValues = new Float64Array(this.maxHistory);
+    this.views = new Map();
+    for (const component of model.components) {
+      if (this.views.has(component.config.view)) continue;
+      this.views.set(component.config.view, {
+        items: new Int32Array(limit),
+        values: new Float32Array(limit),
+        length: 0,
+        positiveItems: new Int32Array(limit),
+        positiveValues: new Float32Array(limit),
+        positiveLength: 0,
+      });
+    }
+    this.accumulator = new Float64Array(items);
+    this.touched = new Int32Array(Math.min(items, limit));
+    this.touchedMark = new Uint8Array(items);
+    this.seen = new Uint8Array(items);
+    this.seenList = new Int32Array(this.maxHistory);
+    this.scores = model.components.map(() => new Float32Array(items));
+    this.blended = new Float32Array(items);
+    const ease = model.components.find((c) => c.kind === 'ease');
+    this.easeScratch = ease?.kind === 'ease' && ease.dual ? easeDualScratch(ease.dual) : undefined;
+    const ials = model.components.find((c) => c.kind === 'ials');
+    this.foldIn = ials?.kind === 'ials' ? new FoldInSolver(ials.ials.factors) : undefined;
+    this.exclusion = new ExclusionSet(this.seen);
+    this.knownUserVector = options.knownUserVector;
+  }
+
+  get itemCount(): number {
+    return this.model.itemCount;
+  }
+
+  /**
+   * The k best items for a user, or undefined when their history gives nothing to go on
+   * (no interactions with known items): callers then fall back to trending.
+   * `cacheKey` identifies the user across calls (their index; null: no caching, for
+   * callers that read different histories for one user); the folded-in vector is reused
+   * while the user's history stays the same.
+   */
+  recommend(
+    reader: HistoryReader,
+    user: number,
+    k: number,
+    blocked?: IndexSet,
+    cacheKey: number | null = user,
+  ): Ranked | undefined {
+    const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
+    return this.rankHistory(count, k, blocked, cacheKey ?? undefined);
+  }
+
+  /**
+   * Each model's raw (unblended) scores for a user, and the mask of what they have seen,
+   * handed to `visit` while valid. False when the history gives nothing to go on.
+   */
+  componentScores(
+    reader: HistoryReader,
+    user: number,
+    visit: (scores: readonly Float32Array[], seen: Uint8Array) => void,
+    cacheKey?: number,
+  ): boolean {
+    const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
+    return (
+      this.rankHistory(count, 0, undefined, cacheKey, () => visit(this.scores, this.seen)) !==
+      undefined
+    );
+  }
+
+  /**
+   * Items like this one: the pipeline's scores for a history of just this item (EASE's
+   * row of B, the item-item models' neighbours), with iALS contributing the cosine of
+   * item factors.
+   */
+  similar(item: number, k: number, blocked?: IndexSet): Ranked | undefined {
+    if (item < 0 || item >= this.model.itemCount) return undefined;
+    for (const view of this.views.values()) {
+      view.items[0] = item;
+      view.values[0] = 1;
+      view.length = 1;
+      view.positiveItems[0] = item;
+      view.positiveValues[0] = 1;
+      view.positiveLength = 1;
+    }
+    this.seen[item] = 1;
+    this.seenList[0] = item;
+    this.similarTo = item;
+    try {
+      this.scoreAll(undefined, 0);
+      return this.select(k, blocked);
+    } finally {
+      this.seen[item] = 0;
+      this.similarTo = -1;
+    }
+  }
+
+  /** Ranks the `count` entries in the history buffers (newest first). */
+  private rankHistory(
+    count: number,
+    k: number,
+    blocked: IndexSet | undefined,
+    cacheKey: number | undefined,
+    visit?: () => void,
+  ): Ranked | undefined {
+    const items = this.model.itemCount;
+    let seenCount = 0;
+    for (let position = 0; position < count; position++) {
+      const item = this.historyItems[position]!;
+      if (item < 0 || item >= items) continue;
+      if (this.types.seenMask[this.historyTypes[position]!] !== 1) continue;
+      if (this.seen[item] === 1) continue;
+      this.seen[item] = 1;
+      this.seenList[seenCount++] = item;
+    }
+    try {
+      const usable = Math.min(count, this.model.config.historyLimit);
+      let positives = 0;
+      for (const [view, history] of this.views) {
+        this.mergeView(view, history, usable);
+        positives += history.positiveLength;
+      }
+      if (positives === 0) return undefined;
+      if (visit !== undefined) {
+        const version = this.historyVersion(count);
+        this.model.components.forEach((component, index) =>
+          this.scoreComponent(component, this.scores[index]!, cacheKey, version),
+        );
+        visit();
+        return EMPTY;
+      }
+      this.scoreAll(cacheKey, this.historyVersion(count));
+      return this.select(k, blocked);
+    } finally {
+      for (let i = 0; i < seenCount; i++) this.seen[this.seenList[i]!] = 0;
+    }
+  }
+
+  /**
+   * Changes whenever the user's history does: its length, and (for histories longer than
+   * the buffers, whose length stops growing) its newest entry.
+   */
+  private historyVersion(count: number): number {
+    if (count === 0) return 0;
+    const newest =
+      this.historyItems[0]! * 257 + this.historyTypes[0]! + (this.historyValues[0]! || 0) * 1e-3;
+    return count * 1_000_003 + newest;
+  }
+
+  private mergeView(view: InteractionView, history: ViewHistory, usable: number): void {
+    const items = this.model.itemCount;
+    let touched = 0;
+    for (let position = 0; position < usable; position++) {
+      const item = this.historyItems[position]!;
+      if (item < 0 || item >= items) continue;
+      const value = eventValue(
+        this.types,
+        view,
+        this.historyTypes[position]!,
+        this.historyValues[position]!,
+      );
+      if (this.touchedMark[item] === 0) {
+        this.touchedMark[item] = 1;
+        this.touched[touched++] = item;
+      }
+      this.accumulator[item]! += value;
+    }
+    history.length = 0;
+    history.positiveLength = 0;
+    for (let t = 0; t < touched; t++) {
+      const item = this.touched[t]!;
+      const value = mergedValue(view, this.accumulator[item]!);
+      this.accumulator[item] = 0;
+      this.touchedMark[item] = 0;
+      if (value === 0) continue;
+      history.items[history.length] = item;
+      history.values[history.length++] = value;
+      if (value > 0) {
+        history.positiveItems[history.positiveLength] = item;
+        history.positiveValues[history.positiveLength++] = value;
+      }
+    }
+  }
+
+  /** Scores every component into its buffer and blends them into `blended`. */
+  private scoreAll(cacheKey: number | undefined, version: number): void {
+    const { components } = this.model;
+    components.forEach((component, index) =>
+      this.scoreComponent(component, this.scores[index]!, cacheKey, version),
+    );
+    const blended = this.blended;
+    const only = components.length === 1 ? components[0] : undefined;
+    if (only !== undefined && only.config.weight > 0) {
+      blended.set(this.scores[0]!);
+      return;
+    }
+    blended.fill(0);
+    components.forEach((component, index) =>
+      accumulateNormalized(
+        this.scores[index]!,
+        component.config.weight,
+        this.seen,
+        blended,
+        this.model.itemCount,
+      ),
+    );
+  }
+
+  private scoreComponent(
+    component: ComponentModel,
+    out: Float32Array<ArrayBuffer>,
+    cacheKey: number | undefined,
+    version: number,
+  ): void {
+    const history = this.views.get(component.config.view)!;
+    const positives = history.positiveItems.subarray(0, history.positiveLength);
+    const positiveValues = history.positiveValues.subarray(0, history.positiveLength);
+    switch (component.kind) {
+      case 'ials': {
+        if (this.similarTo >= 0) {
+          this.itemNorms ??= factorNorms(component.ials);
+          scoreCosine(component.ials, this.itemNorms, this.similarTo, out);
+          return;
+        }
+        const vector = this.userVector(component.ials, history, cacheKey, version);
+        scoreFactors(component.ials, vector, out);
+        return;
+      }
+      case 'ease':
+        if (component.dual)
+          scoreEaseDual(component.dual, positives, positiveValues, out, this.easeScratch);
+        else if (component.primal) scoreEase(component.primal, positives, positiveValues, out);
+        return;
+      case 'rp3beta':
+      case 'item-knn':
+        out.fill(0);
+        scoreFromHistory(component.neighbours, positives, positiveValues, out);
+        return;
+      case 'popularity':
+        out.set(component.scores);
+        return;
+    }
+  }
+
+  private userVector(
+    ials: IalsFactors,
+    history: ViewHistory,
+    cacheKey: number | undefined,
+    version: number,
+  ): Float32Array {
+    if (cacheKey !== undefined) {
+      const known = this.knownUserVector?.(cacheKey);
+      if (known !== undefined) return known;
+      const cached = this.vectors.get(cacheKey);
+      if (cached !== undefined && cached.version === version) return cached.vector;
+    }
+    const vector = new Float32Array(ials.factors);
+    this.foldIn!.solve(ials, history.items, history.values, history.length, vector);
+    if (cacheKey !== undefined) {
+      if (this.vectors.size >= this.vectorCacheSize) {
+        const oldest = this.vectors.keys().next();
+        if (!oldest.done) this.vectors.delete(oldest.value);
+      }
+      this.vectors.delete(cacheKey);
+      this.vectors.set(cacheKey, { version, vector });
+    }
+    return vector;
+  }
+
+  private select(k: number, blocked: IndexSet | undefined): Ranked {
+    if (k <= 0) return EMPTY;
+    const blended = this.blended;
+    this.exclusion.blocked = blocked;
+    const ranked = topK(blended, k, this.exclusion);
+    this.exclusion.blocked = undefined;
+    return ranked;
+  }
+}
+
+/** Seen items, then whatever the caller blocks (hidden, unavailable, deleted...). */
+class ExclusionSet implements IndexSet {
+  blocked: IndexSet | undefined;
+  constructor(private readonly seen: Uint8Array) {}
+  has(index: number): boolean {
+    return this.seen[index] === 1 || (this.blocked !== undefined && this.blocked.has(index));
+  }
+}
+
+/**
+ * blended += weight · z(scores), with mean and deviation taken over the candidates
+ * (finite scores of items not seen). Non-candidates get the lowest candidate's value,
+ * so a model that cannot score an item neither helps nor vetoes it.
+ */
+export function accumulateNormalized(
+  scores: Float32Array,
+  weight: number,
+  seen: Uint8Array,
+  blended: Float32Array,
+  length: number,
+): void {
+  if (weight === 0) return;
+  let count = 0;
+  let sum = 0;
+  let sumSquares = 0;
+  let lowest = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < length; index++) {
+    const score = scores[index]!;
+    if (seen[index] === 1 || !Number.isFinite(score)) continue;
+    count++;
+    sum += score;
+    sumSquares += score * score;
+    if (score < lowest) lowest = score;
+  }
+  if (count === 0) return;
+  const mean = sum / count;
+  const deviation = Math.sqrt(Math.max(0, sumSquares / count - mean * mean));
+  if (!(deviation > 0)) return;
+  const scale = weight / deviation;
+  const floor = (lowest - mean) * scale;
+  for (let index = 0; index < length; index++) {
+    const score = scores[index]!;
+    blended[index]! += Number.isFinite(score) ? (score - mean) * scale : floor;
+  }
+}
+
+/** Dot product of the vector with every item's factors. */
+export function scoreFactors(ials: IalsFactors, vector: Float32Array, out: Float32Array): void {
+  const { factors, itemFactors, items } = ials;
+  for (let item = 0; item < items; item++) {
+    const base = item * factors;
+    let score = 0;
+    for (let f = 0; f < factors; f++) score += itemFactors[base + f]! * vector[f]!;
+    out[item] = score;
+  }
+  out.fill(0, items);
+}
+
+/** Euclidean norm of every item's factor row. */
+function factorNorms(ials: IalsFactors): Float32Array {
+  const { factors, itemFactors, items } = ials;
+  const norms = new Float32Array(items);
+  for (let item = 0; item < items; item++) {
+    let sum = 0;
+    for (let f = 0; f < factors; f++) sum += itemFactors[item * factors + f]! ** 2;
+    norms[item] = Math.sqrt(sum);
+  }
+  return norms;
+}
+
+/** Cosine of every item's factors with one item's: iALS's item-to-item similarity. */
+function scoreCosine(
+  ials: IalsFactors,
+  norms: Float32Array,
+  query: number,
+  out: Float32Array,
+): void {
+  const { factors, itemFactors, items } = ials;
+  const base = query * factors;
+  const queryNorm = norms[query]!;
+  for (let item = 0; item < items; item++) {
+    const norm = norms[item]! * queryNorm;
+    if (!(norm > 0)) {
+      out[item] = 0;
+      continue;
+    }
+    let dot = 0;
+    const row = item * factors;
+    for (let f = 0; f < factors; f++) dot += itemFactors[row + f]! * itemFactors[base + f]!;
+    out[item] = dot / norm;
+  }
+  out.fill(0, items);
+}
+
+/**
+ * The least-squares step iALS takes for one user with the item factors fixed,
+ *   (YᵀY + λ_u I + Σ alpha|w| y yᵀ) x = Σ_{w>0} (1 + alpha w) y,
+ * exactly as `foldInUser`, but into preallocated memory.
+ */
+export class FoldInSolver {
+  private readonly system: Float64Array;
+  private readonly rhs: Float64Array;
+
+  constructor(private readonly factors: number) {
+    this.system = new Float64Array(factors * factors);
+    this.rhs = new Float64Array(factors);
+  }
+
+  solve(
+    model: IalsFactors,
+    items: Int32Array,
+    weights: Float32Array,
+    length: number,
+    out: Float32Array,
+  ): void {
+    const { factors, system, rhs } = this;
+    const { itemFactors, alpha } = model;
+    system.set(model.itemGram);
+    rhs.fill(0);
+    const regularization =
+      model.regularization * Math.pow(Math.max(1, length), model.regularizationExponent);
+    for (let f = 0; f < factors; f++) system[f * factors + f]! += regularization;
+    for (let position = 0; position < length; position++) {
+      const item = items[position]!;
+      if (item >= model.items) continue;
+      const weight = weights[position]!;
+      const base = item * factors;
+      const excess = alpha * Math.abs(weight);
+      for (let i = 0; i < factors; i++) {
+        const value = itemFactors[base + i]!;
+        if (weight > 0) rhs[i]! += (1 + excess) * value;
+        const scaled = excess * value;
+        const row = i * factors;
+        // Upper triangle only; mirrored below.
+        for (let j = i; j < factors; j++) system[row + j]! += scaled * itemFactors[base + j]!;
+      }
+    }
+    for (let i = 0; i < factors; i++)
+      for (let j = 0; j < i; j++) system[i * factors + j] = system[j * factors + i]!;
+    choleskyInPlace(system, factors);
+    choleskySolveInPlace(system, factors, rhs);
+    for (let f = 0; f < factors; f++) out[f] = rhs[f]!;
+  }
+}

@@ -1,0 +1,720 @@
+import type { InteractionTypes } from '../domain/interaction.js';
+import { ndcgAtK } from '../evaluation/metrics.js';
+import { createRandom, type Random } from '../models/random.js';
+import { topK } from '../models/top-k.js';
+import { type ComponentModel, easeApplicable, fitComponent } from './components.js';
+import type { CsrMatrix } from '../models/interaction-matrix.js';
+import { type InteractionLog, type InteractionView, viewMatrix } from './interaction-views.js';
+import { LogHistories, type SplitProtocol, relevantFromRows, splitRows } from './offline.js';
+import { Recommender } from './recommender.js';
+import {
+  type ComponentConfig,
+  type ComponentKind,
+  DEFAULT_COMPONENTS,
+  DEFAULT_HISTORY_LIMIT,
+  type PipelineConfig,
+  describePipeline,
+} from './pipeline-config.js';
+import { UserFoldValidation } from './validation.js';
+
+export interface SearchOptions {
+  /** Wall-clock budget for the whole search. */
+  readonly budgetSeconds: number;
+  /** iALS worker threads. */
+  readonly threads: number;
+  /** The cut-off of the nDCG the search maximizes; default 10. */
+  readonly k?: number;
+  readonly seed?: number;
+  /** Models to consider; default all. */
+  readonly kinds?: readonly ComponentKind[];
+  /** Users validated on at most (a seeded sample beyond this); default 5000. */
+  readonly maxValidationUsers?: number;
+  readonly historyLimit?: number;
+  /** Milliseconds; injectable so tests control time. */
+  readonly clock?: () => number;
+  readonly onTrial?: (trial: Trial) => void;
+}
+
+/** One configuration the search tried, and how it did on the validation. */
+export interface Trial {
+  readonly stage: 'model' | 'blend';
+  /** The pipeline tried, in one line. */
+  readonly pipeline: string;
+  /** Mean validation nDCG@k over the folds it was evaluated on. */
+  readonly ndcg: number;
+  readonly seconds: number;
+  /** User folds evaluated (fewer than all when the race dropped it; 0: iALS, on the holdout). */
+  readonly folds: number;
+  /** iALS sweeps of a shortened first-rung run (successive halving). */
+  readonly sweeps?: number;
+  /** Why it stopped early: 'behind' its model's best, or 'budget'. */
+  readonly stopped?: string;
+  readonly config: PipelineConfig;
+}
+
+export interface SearchResult {
+  readonly config: PipelineConfig;
+  /** Validation nDCG@k of the chosen pipeline. */
+  readonly validationNdcg: number;
+  readonly k: number;
+  readonly trials: readonly Trial[];
+  readonly seconds: number;
+  readonly budgetSeconds: number;
+  /** True when the budget cut the search short. */
+  readonly budgetExhausted: boolean;
+  readonly validation: {
+    readonly users: number;
+    readonly folds: number;
+    /** (user, cut) pairs scored per configuration on the user folds. */
+    readonly evaluations: number;
+    /** Users scored on the per-user holdout (iALS). */
+    readonly holdoutUsers: number;
+    readonly interactions: number;
+  };
+}
+
+/** Trials per model before the search stops proposing more (small data finishes early). */
+const MAX_TRIALS: Readonly<Record<ComponentKind, number>> = {
+  ials: 12,
+  ease: 8,
+  rp3beta: 5,
+  'item-knn': 4,
+  popularity: 1,
+};
+
+/** Candidates per evaluation and model that the blend stage scores (union over the models). */
+const POOL_PER_MODEL = 100;
+
+/** A configuration's validation result, with the fitted models the blend stage reuses. */
+interface Evaluated {
+  readonly config: ComponentConfig;
+  readonly ndcg: number;
+  /** Per user fold (history models only). */
+  readonly perFold?: readonly number[];
+  readonly models?: readonly ComponentModel[];
+}
+
+/** iALS configurations per successive-halving bracket, how many go on, and their short run. */
+const BRACKET_SIZE = 6;
+const BRACKET_KEEP = 2;
+const SHORT_SWEEPS = 5;
+
+/**
+ * The automatic choice of a pipeline, validated on the training rows only (never the
+ * test rows). Each model is judged where its validation resembles serving:
+ *  - iALS learns a vector per user, and the users it serves were in its training: it is
+ *    tuned on a holdout of each user's interactions (the protocol, another seed), by
+ *    successive halving: brackets of six configurations trained for 5 sweeps (half
+ *    around the best so far, half from the whole space), the best two to full length;
+ *  - EASE, RP3beta and item-kNN score a history with item statistics only: they are
+ *    tuned on user folds (`UserFoldValidation`), whose models train on nearly all the
+ *    data, as the served ones do (a holdout of a holdout would train them on ~56% of it,
+ *    where these data-hungry models look worse than they will be). Proposals race fold
+ *    by fold against the model's best and are dropped when clearly behind;
+ *  - the blend of every model's best configuration, popularity included (a negative
+ *    weight penalizes blockbusters), is chosen on the user folds by coordinate ascent
+ *    over z-score weights.
+ * Everything runs through the serving code path, within the time budget, and every
+ * trial is recorded.
+ */
+export async function searchPipeline(
+  log: InteractionLog,
+  types: InteractionTypes,
+  size: { readonly users: number; readonly items: number },
+  rows: Int32Array,
+  protocol: SplitProtocol,
+  options: SearchOptions,
+): Promise<SearchResult> {
+  const clock = options.clock ?? (() => performance.now());
+  const started = clock();
+  const deadline = started + options.budgetSeconds * 1000;
+  const k = options.k ?? 10;
+  const seed = options.seed ?? 7;
+  const random = createRandom(seed);
+  const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const trials: Trial[] = [];
+  const record = (trial: Trial): void => {
+    trials.push(trial);
+    options.onTrial?.(trial);
+  };
+  const timeLeft = (): number => (deadline - clock()) / 1000;
+
+  // The user folds (history models, blend) and the per-user holdout (iALS).
+  const folds = new UserFoldValidation(log, types, size, rows, protocol, {
+    ...(options.maxValidationUsers === undefined ? {} : { maxUsers: options.maxValidationUsers }),
+    seed: seed + 4,
+  });
+  const foldCount = folds.folds.length;
+  const contexts = folds.folds.map((_, fold) =>
+    folds.fitContext(fold, options.threads, options.seed ?? 0),
+  );
+  const holdout = new HoldoutValidation(log, types, size, rows, innerProtocol(protocol), {
+    threads: options.threads,
+    seed: options.seed ?? 0,
+    historyLimit,
+    ...(options.maxValidationUsers === undefined ? {} : { maxUsers: options.maxValidationUsers }),
+  });
+  const views = distinctViews(log, types, rows);
+  const kinds = (options.kinds ?? ['ials', 'ease', 'rp3beta', 'item-knn', 'popularity']).filter(
+    (kind) => kind !== 'ease' || easeApplicable(contexts[0]!.matrix('presence')),
+  );
+  const best = new Map<ComponentKind, Evaluated>();
+  const tried = new Map<ComponentKind, number>();
+  /** Seconds a unit of work of a kind took (a fold, or a full iALS fit), for budgeting. */
+  const unitSeconds = new Map<ComponentKind, number>();
+
+  const keepIfBest = (evaluated: Evaluated): void => {
+    const current = best.get(evaluated.config.kind);
+    if (current === undefined || evaluated.ndcg > current.ndcg)
+      best.set(evaluated.config.kind, evaluated);
+  };
+
+  /** iALS on the holdout; `sweeps` shortens the run (a first rung of successive halving). */
+  const holdoutTrial = async (
+    config: ComponentConfig,
+    sweeps?: number,
+  ): Promise<number | undefined> => {
+    const expected = (unitSeconds.get(config.kind) ?? 0) * (sweeps === undefined ? 1 : sweeps / 15);
+    if (best.has(config.kind) && timeLeft() < expected) return undefined;
+    const trialStarted = clock();
+    const ndcg = await holdout.evaluate(config, k, sweeps);
+    const seconds = (clock() - trialStarted) / 1000;
+    if (sweeps === undefined) unitSeconds.set(config.kind, seconds);
+    tried.set(config.kind, (tried.get(config.kind) ?? 0) + 1);
+    record({
+      stage: 'model',
+      pipeline: describePipeline({ components: [config], historyLimit }),
+      ndcg,
+      seconds,
+      folds: 0,
+      ...(sweeps === undefined ? {} : { sweeps }),
+      config: { components: [config], historyLimit },
+    });
+    if (sweeps === undefined) keepIfBest({ config, ndcg });
+    return ndcg;
+  };
+
+  /** A history model on the user folds, raced fold by fold against its kind's best. */
+  const foldTrial = async (config: ComponentConfig, race: boolean): Promise<void> => {
+    const incumbent = race ? best.get(config.kind) : undefined;
+    const trialStarted = clock();
+    const perFold: number[] = [];
+    const models: ComponentModel[] = [];
+    let sum = 0;
+    let count = 0;
+    let stopped: string | undefined;
+    for (let fold = 0; fold < foldCount; fold++) {
+      if (best.has(config.kind) && timeLeft() < (unitSeconds.get(config.kind) ?? 0)) {
+        stopped = 'budget';
+        break;
+      }
+      const foldStarted = clock();
+      const single = { ...config, weight: 1 } as ComponentConfig;
+      const model = await fitComponent(single, contexts[fold]!);
+      const scored = folds.score(
+        fold,
+        {
+          config: { components: [single], historyLimit },
+          itemCount: size.items,
+          components: [model],
+        },
+        k,
+      );
+      unitSeconds.set(config.kind, (clock() - foldStarted) / 1000);
+      models.push(model);
+      perFold.push(scored.count === 0 ? 0 : scored.sum / scored.count);
+      sum += scored.sum;
+      count += scored.count;
+      if (incumbent?.perFold !== undefined) {
+        let difference = 0;
+        for (let f = 0; f <= fold; f++) difference += perFold[f]! - incumbent.perFold[f]!;
+        difference /= fold + 1;
+        if (difference < (fold === 0 ? -0.01 : -0.004)) {
+          stopped = 'behind';
+          break;
+        }
+      }
+    }
+    tried.set(config.kind, (tried.get(config.kind) ?? 0) + 1);
+    const ndcg = count === 0 ? 0 : sum / count;
+    record({
+      stage: 'model',
+      pipeline: describePipeline({ components: [config], historyLimit }),
+      ndcg,
+      seconds: (clock() - trialStarted) / 1000,
+      folds: perFold.length,
+      ...(stopped === undefined ? {} : { stopped }),
+      config: { components: [config], historyLimit },
+    });
+    if (perFold.length === foldCount) keepIfBest({ config, ndcg, perFold, models });
+  };
+
+  const ialsBracket = async (): Promise<void> => {
+    const incumbent = best.get('ials')?.config;
+    const scored: { config: ComponentConfig; ndcg: number }[] = [];
+    for (let i = 0; i < BRACKET_SIZE; i++) {
+      const config = propose('ials', incumbent, views, random, i % 2 === 1);
+      const ndcg = await holdoutTrial(config, SHORT_SWEEPS);
+      if (ndcg === undefined) break;
+      scored.push({ config, ndcg });
+    }
+    scored.sort((a, b) => b.ndcg - a.ndcg);
+    for (const { config } of scored.slice(0, BRACKET_KEEP)) {
+      if ((await holdoutTrial(config)) === undefined) break;
+    }
+  };
+
+  // 1. Every model at its defaults.
+  for (const kind of kinds) {
+    if (kind === 'popularity') continue;
+    if (best.size > 0 && timeLeft() <= 0) break;
+    if (kind === 'ials') await holdoutTrial(DEFAULT_COMPONENTS.ials);
+    else await foldTrial(DEFAULT_COMPONENTS[kind], false);
+  }
+
+  // 2. Tuning in turns, while the budget lasts; the blend stage's share is kept back.
+  const blendReserve = (): number => {
+    let seconds = 2;
+    for (const [kind] of best)
+      seconds += (unitSeconds.get(kind) ?? 0) * (kind === 'ials' ? foldCount * 3 : foldCount * 0.5);
+    return Math.min(seconds, options.budgetSeconds * 0.6);
+  };
+  let progress = true;
+  while (progress && timeLeft() > blendReserve()) {
+    progress = false;
+    // The cheap models take their turn first; an iALS bracket costs several fits.
+    for (const kind of [...kinds].sort((a, b) => (a === 'ials' ? 1 : 0) - (b === 'ials' ? 1 : 0))) {
+      if (kind === 'popularity' || (tried.get(kind) ?? 0) >= MAX_TRIALS[kind]) continue;
+      if (timeLeft() <= blendReserve()) break;
+      if (kind === 'ials') await ialsBracket();
+      else {
+        const explore = (tried.get(kind) ?? 0) % 2 === 1;
+        await foldTrial(propose(kind, best.get(kind)?.config, views, random, explore), true);
+      }
+      progress = true;
+    }
+  }
+
+  // 3. The blend, on the user folds.
+  const singles = [...best.values()].sort((a, b) => b.ndcg - a.ndcg);
+  const ials = best.get('ials');
+  const lead = ials ?? singles[0];
+  if (lead === undefined) throw new Error('the search could not fit any model');
+  let chosen: PipelineConfig = { components: [{ ...lead.config, weight: 1 }], historyLimit };
+  let chosenNdcg = lead.ndcg;
+  const partners: Evaluated[] = [lead];
+  for (const entry of singles) {
+    if (entry === lead || entry.models === undefined) continue;
+    const reference = best.get(entry.config.kind === 'ials' ? 'ials' : 'ease') ?? entry;
+    if (partners.length < 4 && entry.ndcg >= 0.6 * reference.ndcg) partners.push(entry);
+  }
+  const withPopularity = kinds.includes('popularity');
+  if ((partners.length > 1 || withPopularity) && timeLeft() > 0) {
+    const blendModels: ComponentModel[][] = [];
+    for (let fold = 0; fold < foldCount; fold++) {
+      const models: ComponentModel[] = [];
+      for (const entry of partners) {
+        const config = { ...entry.config, weight: 1 } as ComponentConfig;
+        const fitted = entry.models?.[fold] ?? (await fitComponent(config, contexts[fold]!));
+        models.push({ ...fitted, config } as ComponentModel);
+      }
+      if (withPopularity)
+        models.push(await fitComponent(DEFAULT_COMPONENTS.popularity, contexts[fold]!));
+      blendModels.push(models);
+    }
+    const componentCount = blendModels[0]!.length;
+    const pool = new BlendPool(componentCount);
+    for (let fold = 0; fold < foldCount; fold++)
+      folds.visit(fold, blendModels[fold]!, historyLimit, (scores, seen, relevant) =>
+        pool.add(scores, seen, relevant, size.items),
+      );
+    const weights: number[] = blendModels[0]!.map((_, index) => (index === 0 ? 1 : 0));
+    let current = pool.ndcg(weights, k);
+    record({
+      stage: 'blend',
+      pipeline: describePipeline(blendConfig(blendModels[0]!, weights, historyLimit)),
+      ndcg: current,
+      seconds: 0,
+      folds: foldCount,
+      config: blendConfig(blendModels[0]!, weights, historyLimit),
+    });
+    // Models blend with non-negative weights (a negative weight on a model that agrees with
+    // the lead only fits noise); popularity may be negative, to penalize blockbusters. A
+    // change must beat the current blend by a margin, so noise does not buy complexity.
+    const modelGrid = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5];
+    const popularityGrid = [-0.2, -0.15, -0.1, -0.05, 0, 0.05, 0.1];
+    const margin = 0.0003;
+    for (let round = 0; round < 4; round++) {
+      let improved = false;
+      for (let index = 1; index < componentCount; index++) {
+        const grid = blendModels[0]![index]!.kind === 'popularity' ? popularityGrid : modelGrid;
+        for (const value of grid) {
+          if (value === weights[index]) continue;
+          const candidate = [...weights];
+          candidate[index] = value;
+          const ndcg = pool.ndcg(candidate, k);
+          const config = blendConfig(blendModels[0]!, candidate, historyLimit);
+          record({
+            stage: 'blend',
+            pipeline: describePipeline(config),
+            ndcg,
+            seconds: 0,
+            folds: foldCount,
+            config,
+          });
+          if (ndcg > current + margin) {
+            current = ndcg;
+            weights[index] = value;
+            improved = true;
+          }
+        }
+      }
+      if (!improved) break;
+    }
+    chosen = blendConfig(blendModels[0]!, weights, historyLimit);
+    chosenNdcg = current;
+  }
+
+  return {
+    config: chosen,
+    validationNdcg: chosenNdcg,
+    k,
+    trials,
+    seconds: (clock() - started) / 1000,
+    budgetSeconds: options.budgetSeconds,
+    budgetExhausted: clock() >= deadline,
+    validation: {
+      users: folds.users,
+      folds: foldCount,
+      evaluations: folds.evaluations,
+      holdoutUsers: holdout.users,
+      interactions: rows.length,
+    },
+  };
+}
+
+/** The per-user holdout for iALS mirrors the protocol (with another seed). */
+function innerProtocol(protocol: SplitProtocol): SplitProtocol {
+  return protocol.kind === 'random' ? { ...protocol, seed: protocol.seed + 7 } : protocol;
+}
+
+/**
+ * A holdout of each user's interactions: models train on the rest, in which the
+ * validated users are, and score them with the vectors training learned for them.
+ */
+class HoldoutValidation {
+  private readonly train: Int32Array;
+  private readonly histories: LogHistories;
+  private readonly relevant: Map<number, Set<number>>;
+  private readonly evaluated: number[];
+  private readonly matrices = new Map<InteractionView, CsrMatrix>();
+  readonly users: number;
+
+  constructor(
+    private readonly log: InteractionLog,
+    private readonly types: InteractionTypes,
+    private readonly size: { readonly users: number; readonly items: number },
+    rows: Int32Array,
+    protocol: SplitProtocol,
+    private readonly options: {
+      threads: number;
+      seed: number;
+      historyLimit: number;
+      maxUsers?: number;
+    },
+  ) {
+    const { train, test } = splitRows(log, rows, protocol);
+    this.train = train;
+    this.histories = new LogHistories(log, train, size.users);
+    this.relevant = relevantFromRows(log, types, test, this.histories);
+    const users = [...this.relevant.keys()].sort((a, b) => a - b);
+    const random = createRandom(options.seed + 3);
+    for (let i = users.length - 1; i > 0; i--) {
+      const j = random.nextInt(i + 1);
+      [users[i], users[j]] = [users[j]!, users[i]!];
+    }
+    this.evaluated = users.slice(0, options.maxUsers ?? 5000).sort((a, b) => a - b);
+    this.users = this.evaluated.length;
+  }
+
+  async evaluate(config: ComponentConfig, k: number, sweeps?: number): Promise<number> {
+    const context = {
+      matrix: (view: InteractionView) => {
+        let built = this.matrices.get(view);
+        if (built === undefined)
+          this.matrices.set(
+            view,
+            (built = viewMatrix(this.log, this.types, view, this.size, this.train)),
+          );
+        return built;
+      },
+      threads: this.options.threads,
+      seed: this.options.seed,
+    };
+    const single = { ...config, weight: 1 } as ComponentConfig;
+    const model = await fitComponent(single, context, sweeps);
+    const recommender = new Recommender(
+      {
+        config: { components: [single], historyLimit: this.options.historyLimit },
+        itemCount: this.size.items,
+        components: [model],
+      },
+      this.types,
+      { knownUserVector: trainedVectors(model) },
+    );
+    let sum = 0;
+    for (const user of this.evaluated) {
+      const ranked = recommender.recommend(this.histories, user, k);
+      if (ranked !== undefined) sum += ndcgAtK(ranked.indices, this.relevant.get(user)!, k);
+    }
+    return this.evaluated.length === 0 ? 0 : sum / this.evaluated.length;
+  }
+}
+
+/** iALS's own user vectors, for users whose history is exactly their training row. */
+function trainedVectors(
+  model: ComponentModel,
+): ((user: number) => Float32Array | undefined) | undefined {
+  if (model.kind !== 'ials' || model.ials.userFactors === undefined) return undefined;
+  const { userFactors, factors } = model.ials;
+  const users = userFactors.length / factors;
+  return (user) =>
+    user >= 0 && user < users
+      ? userFactors.subarray(user * factors, (user + 1) * factors)
+      : undefined;
+}
+
+function blendConfig(
+  fitted: readonly ComponentModel[],
+  weights: readonly number[],
+  historyLimit: number,
+): PipelineConfig {
+  const components = fitted
+    .map((model, index) => ({ ...model.config, weight: weights[index]! }) as ComponentConfig)
+    .filter((component) => component.weight !== 0);
+  return { components, historyLimit };
+}
+
+/** Views worth trying: those that give different matrices on this data. */
+function distinctViews(
+  log: InteractionLog,
+  types: InteractionTypes,
+  rows: Int32Array,
+): InteractionView[] {
+  let ratings = false;
+  let negatives = false;
+  let varied = false;
+  let firstWeight: number | undefined;
+  for (const row of rows) {
+    const type = log.types[row]!;
+    const weight = types.weights[type] ?? 0;
+    if (types.ratingMask[type] === 1 && Number.isFinite(log.values[row]!)) ratings = true;
+    if (weight < 0) negatives = true;
+    if (firstWeight === undefined) firstWeight = weight;
+    else if (weight !== firstWeight) varied = true;
+    if (ratings && negatives && varied) break;
+  }
+  const views: InteractionView[] = ['presence'];
+  if (ratings || varied) views.push('strength');
+  if (ratings || negatives) views.push('signal');
+  return views;
+}
+
+function logUniform(random: Random, low: number, high: number): number {
+  return Math.exp(Math.log(low) + random.next() * (Math.log(high) - Math.log(low)));
+}
+
+function pick<T>(random: Random, values: readonly T[]): T {
+  return values[random.nextInt(values.length)]!;
+}
+
+/** Multiplies by e^(N(0, spread)): a step around the incumbent on a log scale. */
+function jitter(random: Random, value: number, spread: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value * Math.exp(random.nextGaussian() * spread)));
+}
+
+function round(value: number, digits = 3): number {
+  return Number(value.toPrecision(digits));
+}
+
+/**
+ * A configuration to try: around `around` (the incumbent) when given, else drawn from the
+ * model's whole space. The spaces are where these models do well on implicit and rating
+ * data; views are drawn among those that differ on this data.
+ */
+export function propose(
+  kind: ComponentKind,
+  around: ComponentConfig | undefined,
+  views: readonly InteractionView[],
+  random: Random,
+  explore = false,
+): ComponentConfig {
+  if (explore) around = undefined;
+  const view = around !== undefined && random.next() < 0.8 ? around.view : pick(random, views);
+  switch (kind) {
+    case 'ials': {
+      const base = around?.kind === 'ials' ? around.params : undefined;
+      const factors = base
+        ? pick(random, [
+            base.factors,
+            base.factors,
+            Math.max(16, base.factors / 2),
+            base.factors * 1.5,
+          ])
+        : pick(random, [64, 128, 128, 192]);
+      return {
+        kind: 'ials',
+        view,
+        weight: 1,
+        params: {
+          factors: Math.round(factors / 16) * 16,
+          regularization: round(
+            base ? jitter(random, base.regularization, 0.35, 0.05, 100) : logUniform(random, 1, 20),
+          ),
+          regularizationExponent: base
+            ? pick(random, [
+                base.regularizationExponent,
+                base.regularizationExponent,
+                0.25,
+                0.5,
+                0.75,
+              ])
+            : pick(random, [0.25, 0.5, 0.5, 0.75]),
+          alpha: round(
+            base ? jitter(random, base.alpha, 0.4, 0.05, 100) : logUniform(random, 0.3, 10),
+          ),
+          iterations: 15,
+        },
+      };
+    }
+    case 'ease': {
+      const base = around?.kind === 'ease' ? around.params : undefined;
+      return {
+        kind: 'ease',
+        view,
+        weight: 1,
+        params: {
+          lambda: round(
+            base ? jitter(random, base.lambda, 0.5, 1, 1e6) : logUniform(random, 30, 3000),
+          ),
+          dropout: pick(random, [0, 0, 0.1, 0.25, 0.5]),
+        },
+      };
+    }
+    case 'rp3beta': {
+      const base = around?.kind === 'rp3beta' ? around.params : undefined;
+      return {
+        kind: 'rp3beta',
+        view,
+        weight: 1,
+        params: {
+          alpha: round(base ? jitter(random, base.alpha, 0.2, 0.1, 2) : 0.3 + random.next() * 0.9),
+          beta: round(
+            base
+              ? Math.min(1, Math.max(0, base.beta + random.nextGaussian() * 0.1))
+              : 0.1 + random.next() * 0.7,
+          ),
+          neighbours: pick(random, [100, 200, 400]),
+        },
+      };
+    }
+    case 'item-knn':
+      return {
+        kind: 'item-knn',
+        view,
+        weight: 1,
+        params: {
+          neighbours: pick(random, [25, 50, 100, 200]),
+          shrinkage: round(logUniform(random, 1, 100)),
+        },
+      };
+    case 'popularity':
+      return DEFAULT_COMPONENTS.popularity;
+  }
+}
+
+/**
+ * Per evaluation: the union of every model's top candidates, and every model's z-score
+ * at them (mean and deviation over all unseen items, as serving computes them). A blend
+ * is then scored on the pools alone, microseconds per evaluation.
+ */
+class BlendPool {
+  private readonly pools: Int32Array[] = [];
+  /** Per evaluation, pool size x models, row-major. */
+  private readonly zScores: Float32Array[] = [];
+  private readonly relevant: ReadonlySet<number>[] = [];
+  private readonly mark: Map<number, number> = new Map();
+
+  constructor(private readonly models: number) {}
+
+  add(
+    scores: readonly Float32Array[],
+    seen: Uint8Array,
+    relevant: ReadonlySet<number>,
+    items: number,
+  ): void {
+    this.relevant.push(relevant);
+    if (scores.length === 0) {
+      this.pools.push(new Int32Array(0));
+      this.zScores.push(new Float32Array(0));
+      return;
+    }
+    const excluded = { has: (index: number) => seen[index] === 1 };
+    const union: number[] = [];
+    this.mark.clear();
+    for (const s of scores) {
+      for (const item of topK(s, POOL_PER_MODEL, excluded).indices) {
+        if (this.mark.has(item)) continue;
+        this.mark.set(item, union.length);
+        union.push(item);
+      }
+    }
+    const z = new Float32Array(union.length * this.models);
+    scores.forEach((s, model) => {
+      let count = 0;
+      let sum = 0;
+      let squares = 0;
+      let lowest = Number.POSITIVE_INFINITY;
+      for (let index = 0; index < items; index++) {
+        const score = s[index]!;
+        if (seen[index] === 1 || !Number.isFinite(score)) continue;
+        count++;
+        sum += score;
+        squares += score * score;
+        if (score < lowest) lowest = score;
+      }
+      const mean = count === 0 ? 0 : sum / count;
+      const deviation = count === 0 ? 0 : Math.sqrt(Math.max(0, squares / count - mean * mean));
+      union.forEach((item, position) => {
+        const score = s[item]!;
+        z[position * this.models + model] =
+          deviation > 0 ? ((Number.isFinite(score) ? score : lowest) - mean) / deviation : 0;
+      });
+    });
+    this.pools.push(Int32Array.from(union));
+    this.zScores.push(z);
+  }
+
+  ndcg(weights: readonly number[], k: number): number {
+    let sum = 0;
+    const count = this.pools.length;
+    for (let e = 0; e < count; e++) {
+      const pool = this.pools[e]!;
+      if (pool.length === 0) continue;
+      const z = this.zScores[e]!;
+      const blended = new Float32Array(pool.length);
+      for (let p = 0; p < pool.length; p++) {
+        let value = 0;
+        for (let m = 0; m < this.models; m++) value += weights[m]! * z[p * this.models + m]!;
+        blended[p] = value;
+      }
+      const best = topK(blended, k);
+      sum += ndcgAtK(
+        Int32Array.from(best.indices, (p) => pool[p]!),
+        this.relevant[e]!,
+        k,
+      );
+    }
+    return count === 0 ? 0 : sum / count;
+  }
+}

@@ -1,0 +1,231 @@
+import { TITLE_FIELD } from '../index/fields.js';
+import type { TitleTermCounts } from '../index/title-counts.js';
+import { executeSearch, type SearchState } from './execute.js';
+import { expandWord, type Derivation, type ExpandedWord } from './expand.js';
+import type { TermDictionary } from '../index/term-dictionary.js';
+import { parseQuery, type QueryWord } from './parse-query.js';
+import type { QuerySuggestion, SuggestOptions, Suggestions } from './types.js';
+
+/** Completions counted in context, the most frequent in titles overall. */
+const MAX_COMPLETIONS = 32;
+/**
+ * Completions an item-completion search expands the last word to: few for one or two
+ * letters (any title starting with a frequent word will do), more once the prefix says more.
+ */
+function itemPrefixExpansions(prefix: string): number {
+  return prefix.length <= 2 ? 16 : 64;
+}
+/** Item completions re-ranked with phrase and title signals. */
+const ITEM_RERANK_DEPTH = 25;
+
+/**
+ * Autocomplete for what is being typed: query suggestions (the earlier words, then the
+ * most frequent title words completing the last one among titles that contain the
+ * earlier words) and item completions (a title-only search, last word as a prefix).
+ */
+export function suggest(
+  state: SearchState,
+  titleCounts: TitleTermCounts,
+  input: string,
+  options: SuggestOptions = {},
+): Suggestions {
+  const itemLimit = options.items ?? 5;
+  const words = parseQuery(input, state.analyzer, true);
+  const last = words[words.length - 1];
+  const items =
+    itemLimit > 0
+      ? executeSearch(
+          state,
+          input,
+          {
+            fields: ['title'],
+            limit: itemLimit,
+            ...(options.filter ? { filter: options.filter } : {}),
+            ...(options.boost ? { boost: options.boost } : {}),
+          },
+          {
+            maxPrefixExpansions: itemPrefixExpansions(last?.text ?? ''),
+            rerankDepth: Math.max(ITEM_RERANK_DEPTH, itemLimit),
+          },
+        ).hits
+      : [];
+  if (last === undefined || !last.prefix) return { queries: [], items };
+  return { queries: suggestQueries(state, titleCounts, words, options.limit ?? 5), items };
+}
+
+function suggestQueries(
+  state: SearchState,
+  titleCounts: TitleTermCounts,
+  words: readonly QueryWord[],
+  limit: number,
+): QuerySuggestion[] {
+  const { dictionary } = state.index;
+  const last = words[words.length - 1] as QueryWord;
+  const completions: number[] = [];
+  dictionary.forEachWithPrefix(last.text, (term) => {
+    const word = dictionary.term(term);
+    if (titleCounts.counts[term]! > 0 && (word === last.text || !state.analyzer.isStopWord(word)))
+      completions.push(term);
+  });
+  const earlier = words.slice(0, -1).map((word) => {
+    const expanded = expandWord(
+      { ...word, prefix: false },
+      {
+        dictionary,
+        analyzer: state.analyzer,
+        synonyms: state.synonyms,
+        typos: true,
+      },
+    );
+    // Typo neighbours only stand in for a word that is not indexed as typed.
+    const exact = expanded.derivations.filter((d) => d.exact);
+    return exact.length > 0 ? { ...expanded, derivations: exact } : expanded;
+  });
+  const constraining = earlier.filter(({ word }) => !word.stop);
+  const counts = new Map<number, number>();
+  if (constraining.length === 0) {
+    for (const term of completions) counts.set(term, titleCounts.counts[term]!);
+  } else {
+    completions.sort((a, b) => titleCounts.counts[b]! - titleCounts.counts[a]! || a - b);
+    if (completions.length > MAX_COMPLETIONS) completions.length = MAX_COMPLETIONS;
+    countInContext(state, constraining, completions, counts);
+  }
+  const prefixText = earlier.map((word) => correctedText(word, dictionary)).join(' ');
+  return [...counts.entries()]
+    .filter(([, count]) => count > 0)
+    .map(([term, count]) => ({ term: dictionary.term(term), count }))
+    .sort(
+      (a, b) => b.count - a.count || a.term.length - b.term.length || (a.term < b.term ? -1 : 1),
+    )
+    .slice(0, limit)
+    .map(({ term, count }) => ({ text: prefixText ? `${prefixText} ${term}` : term, count }));
+}
+
+/** The word as typed when it is indexed, else its likeliest correction. */
+function correctedText(expanded: ExpandedWord, dictionary: TermDictionary): string {
+  let best: Derivation | undefined;
+  for (const d of expanded.derivations) {
+    if (d.exact && dictionary.term(d.term) === expanded.word.text) return expanded.word.text;
+    if (
+      best === undefined ||
+      d.weight > best.weight ||
+      (d.weight === best.weight && dictionary.df[d.term]! > dictionary.df[best.term]!)
+    )
+      best = d;
+  }
+  return best === undefined || expanded.word.stop ? expanded.word.text : dictionary.term(best.term);
+}
+
+/**
+ * Counts, per completion, the visible titles containing it and every constraining word
+ * (through any of its derivations). The titles matching all earlier words are marked by
+ * counting each word's hits per document; then whichever is cheaper is walked: the
+ * completions' title postings, or the marked titles' words.
+ */
+function countInContext(
+  state: SearchState,
+  constraining: readonly ExpandedWord[],
+  completions: readonly number[],
+  counts: Map<number, number>,
+): void {
+  const { index, scratch } = state;
+  const postings = index.postings;
+  scratch.ensure(index.capacity);
+  try {
+    const contextSize = markContext(state, constraining);
+    const target = constraining.length;
+    const { mask } = scratch;
+    let postingsCost = 0;
+    for (const term of completions) postingsCost += titlePostingCount(state, term);
+    if (postingsCost <= contextSize * averageTitleLength(state)) {
+      const stale = postings.stale;
+      for (const term of completions) {
+        let count = 0;
+        const key = postings.mainKey(term, TITLE_FIELD);
+        if (key >= 0) {
+          for (let p = postings.offsets[key]!, end = postings.offsets[key + 1]!; p < end; p++) {
+            const doc = postings.docs[p]!;
+            if (mask[doc] === target && stale[doc] !== 1) count++;
+          }
+        }
+        const delta = postings.delta.get(term);
+        if (delta !== undefined)
+          for (let j = 0; j < delta.length; j += 3)
+            if (delta[j + 1] === TITLE_FIELD && mask[delta[j]!] === target) count++;
+        if (count > 0) counts.set(term, count);
+      }
+      return;
+    }
+    const wanted = new Set(completions);
+    const forward = index.forward;
+    const { candidates } = scratch;
+    for (let i = 0; i < scratch.candidateCount; i++) {
+      const doc = candidates[i]!;
+      if (mask[doc] !== target) continue;
+      const from = forward.offset(doc);
+      const end = from + forward.length(doc);
+      // The title is the document's first segment when it has one.
+      if (forward.data[from] !== -(TITLE_FIELD + 1)) continue;
+      for (let k = from + 1; k < end; k++) {
+        const term = forward.data[k]!;
+        if (term < 0) break;
+        if (!wanted.has(term) || titleRepeats(forward.data, from + 1, k, term)) continue;
+        counts.set(term, (counts.get(term) ?? 0) + 1);
+      }
+    }
+  } finally {
+    scratch.release();
+  }
+}
+
+/**
+ * Sets `mask[doc]` to k + 1 for visible documents whose title has the first k + 1
+ * constraining words, listing them in `candidates`; returns how many have them all.
+ */
+function markContext(state: SearchState, constraining: readonly ExpandedWord[]): number {
+  const { scratch, index } = state;
+  const postings = index.postings;
+  const hidden = state.visibility.hidden;
+  const { mask, candidates } = scratch;
+  let complete = 0;
+  constraining.forEach(({ derivations }, k) => {
+    const last = k === constraining.length - 1;
+    const advance = (doc: number): void => {
+      if (mask[doc] !== k || hidden[doc] === 1) return;
+      if (k === 0) candidates[scratch.candidateCount++] = doc;
+      mask[doc] = k + 1;
+      if (last) complete++;
+    };
+    for (const { term } of derivations) {
+      const key = postings.mainKey(term, TITLE_FIELD);
+      if (key >= 0) {
+        for (let p = postings.offsets[key]!, end = postings.offsets[key + 1]!; p < end; p++) {
+          const doc = postings.docs[p]!;
+          if (postings.stale[doc] !== 1) advance(doc);
+        }
+      }
+      const delta = postings.delta.get(term);
+      if (delta === undefined) continue;
+      for (let j = 0; j < delta.length; j += 3)
+        if (delta[j + 1] === TITLE_FIELD) advance(delta[j]!);
+    }
+  });
+  return complete;
+}
+
+function titlePostingCount(state: SearchState, term: number): number {
+  const postings = state.index.postings;
+  const key = postings.mainKey(term, TITLE_FIELD);
+  const main = key < 0 ? 0 : postings.offsets[key + 1]! - postings.offsets[key]!;
+  return main + (postings.delta.get(term)?.length ?? 0) / 3;
+}
+
+function averageTitleLength(state: SearchState): number {
+  return state.index.averageLength(TITLE_FIELD);
+}
+
+/** Whether `term` already occurred in the title before position `at`. */
+function titleRepeats(data: Int32Array, from: number, at: number, term: number): boolean {
+  for (let k = from; k < at; k++) if (data[k] === term) return true;
+  return false;
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  ADMITTED,
+  LoadShedder,
+  POOL_INDEX,
+  SHED_POOL_FULL,
+  SHED_QUEUE_DELAY,
+} from './load-shedder.js';
+
+const READ = POOL_INDEX.read;
+const BULK = POOL_INDEX.bulk;
+
+test('pools are bulkheads: a full pool sheds its own requests only', () => {
+  const shedder = new LoadShedder({
+    limits: { read: 2, write: 1, bulk: 1, admin: 1 },
+    maxDelayMs: 0,
+  });
+  assert.equal(shedder.admit(BULK), ADMITTED);
+  assert.equal(shedder.admit(BULK), SHED_POOL_FULL);
+  assert.equal(shedder.admit(READ), ADMITTED);
+  assert.equal(shedder.admit(READ), ADMITTED);
+  assert.equal(shedder.admit(READ), SHED_POOL_FULL);
+  assert.equal(shedder.admit(POOL_INDEX.exempt), ADMITTED, 'exempt is never shed');
+  shedder.release(READ);
+  assert.equal(shedder.admit(READ), ADMITTED);
+  assert.equal(shedder.shedCount('bulk', 'pool'), 1);
+  assert.equal(shedder.shedCount('read', 'pool'), 1);
+  assert.equal(shedder.inFlightOf('read'), 2);
+});
+
+/** Runs one event-loop turn in which `count` requests each take `costMs` (fake clock). */
+async function turn(
+  shedder: LoadShedder,
+  clock: { t: number },
+  count: number,
+  costMs: number,
+  pool = READ,
+): Promise<number[]> {
+  const results: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const verdict = shedder.admit(pool);
+    results.push(verdict);
+    if (verdict === ADMITTED) {
+      clock.t += costMs;
+      shedder.release(pool);
+    } else clock.t += 0.01;
+  }
+  await nextTurn(); // the shedder closes the turn in a setImmediate
+  return results;
+}
+
+test('a long request alone in its turn is not a queue: sequential clients are never shed', async () => {
+  const clock = { t: 1000 };
+  const shedder = new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
+    maxDelayMs: 10,
+    now: () => clock.t,
+  });
+  for (let i = 0; i < 50; i++) {
+    assert.deepEqual(await turn(shedder, clock, 1, 40), [ADMITTED]);
+    clock.t += 0.1; // the client's round trip
+  }
+  assert.equal(shedder.shedding, false);
+});
+
+test('a standing queue is shed after the grace period, a burst is absorbed, calm ends shedding', async () => {
+  const clock = { t: 1000 };
+  const shedder = new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
+    maxDelayMs: 10,
+    graceMs: 50,
+    now: () => clock.t,
+  });
+  // One burst of 30 x 1 ms: late requests, but no pressure yet.
+  const burst = await turn(shedder, clock, 30, 1);
+  assert.ok(burst.every((v) => v === ADMITTED));
+  clock.t += 5; // idle
+  await turn(shedder, clock, 1, 1);
+  assert.equal(shedder.shedding, false);
+
+  // Sustained: back-to-back turns of 30 requests.
+  let shedSeen = false;
+  for (let i = 0; i < 20; i++) {
+    const verdicts = await turn(shedder, clock, 30, 1);
+    if (verdicts.includes(SHED_QUEUE_DELAY)) {
+      shedSeen = true;
+      // Once shedding, only requests whose wait fits the target are admitted.
+      const admitted = verdicts.filter((v) => v === ADMITTED).length;
+      assert.ok(admitted <= 11, `admitted ${admitted} in a turn`);
+    }
+  }
+  assert.ok(shedSeen);
+  assert.ok(shedder.shedding);
+  assert.ok(shedder.shedCount('read', 'delay') > 0);
+  assert.ok(shedder.takeMaxWait() > 10);
+
+  // Bulk writes give way while reads are being served.
+  assert.equal(shedder.admit(BULK), SHED_QUEUE_DELAY);
+  await nextTurn();
+
+  // Calm: short turns with idle gaps for longer than the grace period.
+  for (let i = 0; i < 40; i++) {
+    clock.t += 2;
+    assert.deepEqual(await turn(shedder, clock, 1, 0.5), [ADMITTED]);
+  }
+  assert.equal(shedder.shedding, false);
+});
+
+test('an import alone is never shed by the delay guard', async () => {
+  const clock = { t: 1000 };
+  const shedder = new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 4, admin: 0 },
+    maxDelayMs: 10,
+    now: () => clock.t,
+  });
+  for (let i = 0; i < 30; i++)
+    assert.deepEqual(await turn(shedder, clock, 4, 80, BULK), [
+      ADMITTED,
+      ADMITTED,
+      ADMITTED,
+      ADMITTED,
+    ]);
+});
+
+test('requests delayed by an import are served, not shed; the import gives way', async () => {
+  const clock = { t: 1000 };
+  const shedder = new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
+    maxDelayMs: 10,
+    graceMs: 50,
+    now: () => clock.t,
+  });
+  for (let i = 0; i < 10; i++) await turn(shedder, clock, 30, 1);
+  assert.ok(shedder.shedding);
+  shedder.bulkBegan(); // a batch's body is in: it is being applied
+  const during = await turn(shedder, clock, 30, 1);
+  assert.ok(
+    during.every((v) => v === ADMITTED),
+    'late because of the import: served',
+  );
+  assert.equal(shedder.admit(BULK), SHED_QUEUE_DELAY, 'new imports give way');
+  shedder.bulkEnded();
+  clock.t += 150; // past the shadow of the batch
+  const after = await turn(shedder, clock, 30, 1);
+  assert.ok(after.includes(SHED_QUEUE_DELAY), 'an overload of their own is shed again');
+});

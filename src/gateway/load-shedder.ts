@@ -1,0 +1,297 @@
+import { POOLS, type Pool } from './route-policy.js';
+
+export const POOL_INDEX: Readonly<Record<Pool, number>> = {
+  read: 0,
+  write: 1,
+  bulk: 2,
+  admin: 3,
+  exempt: 4,
+};
+export const EXEMPT = POOL_INDEX.exempt;
+const READ = POOL_INDEX.read;
+const WRITE = POOL_INDEX.write;
+const BULK = POOL_INDEX.bulk;
+const ADMIN = POOL_INDEX.admin;
+
+export const ADMITTED = 0;
+export const SHED_POOL_FULL = 1;
+export const SHED_QUEUE_DELAY = 2;
+export type Admission = typeof ADMITTED | typeof SHED_POOL_FULL | typeof SHED_QUEUE_DELAY;
+
+export interface LoadShedderOptions {
+  /** In-flight limit of each pool (0: unlimited). `exempt` has none. */
+  readonly limits: Readonly<Record<Exclude<Pool, 'exempt'>, number>>;
+  /**
+   * Most a read or an admin call may wait in the queue, in ms (0: the delay guard is off).
+   * The target itself adapts below this ceiling (see `serviceFactor`).
+   */
+  readonly maxDelayMs: number;
+  /**
+   * Reads and admin calls may wait this many times their pool's typical service time (an
+   * average over the last few dozen requests), at least `minDelayMs` (default 2).
+   */
+  readonly serviceFactor?: number;
+  /** Floor of the adaptive target in ms (default 1). */
+  readonly minDelayMs?: number;
+  /** Writes may wait this many times `maxDelayMs`, a fixed target (default 10). */
+  readonly writeDelayFactor?: number;
+  /** How long requests must keep running late before shedding starts (default 5 x maxDelayMs, at least 20 ms). */
+  readonly graceMs?: number;
+  readonly now?: () => number;
+}
+
+/** Two turns closer than this ran back to back: requests of the second waited through the first. */
+const BACK_TO_BACK_MS = 0.5;
+/**
+ * A request counts as late only with at least this many others before it in its turn
+ * (by pool): a client sending one request after another is not an overload however long
+ * its requests take, nor are a few writers each waiting for their answer (batches are
+ * long); an open-loop overload fills turns with dozens.
+ */
+const MIN_QUEUE = Int32Array.from([1, 4, 0, 1, 0]);
+/** How long after a bulk write ended its turn may still be delaying other requests. */
+const BULK_SHADOW_MS = 100;
+/** A bulk write still "being applied" after this long without news is assumed gone. */
+const BULK_STALE_MS = 60_000;
+/** Bulk writes give way while reads or writes were admitted this recently. */
+const INTERACTIVE_WINDOW_MS = 1_000;
+
+/**
+ * Load shedding in front of every route: bounded concurrency per pool (bulkheads) and an
+ * event-loop-delay guard.
+ *
+ * Why a delay guard, and why this one: in Node a request is read, run and answered in
+ * one event-loop turn unless it awaits I/O, so under overload the queue is not in our
+ * hands but in the sockets, and what grows is the number of requests read per turn and
+ * the length of each turn. Requests read in the same turn were all waiting when it
+ * began, so a request's wait is at least the time the turn has already spent on the
+ * requests before it, plus, when the previous turn also served a queue (more than one
+ * request, and the loop never idled in between), the length of that turn. A request is
+ * late when that wait exceeds its pool's target with at least MIN_QUEUE requests before
+ * it in the turn.
+ *
+ * The target of reads and admin calls adapts: twice their typical service time, between
+ * 1 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
+ * cost whatever the route does. Writes get a fixed, larger target.
+ *
+ * Shedding is CoDel-like: it starts only once requests have kept running late for a
+ * grace period (a burst, a one-off pause such as a snapshot, is absorbed), then sheds
+ * exactly the late requests, which keeps turns, and so the latency of admitted requests,
+ * near the target; it stops once turns have been on time for a grace period. While it
+ * sheds, bulk writes (which have no target: one batch is one long turn) are refused too
+ * if reads or writes were admitted in the last second, so an import gives way to
+ * interactive traffic, and the reads and writes its batches delayed are still served
+ * rather than shed; alone, an import runs at full speed. A shed answer costs a few
+ * microseconds, so the engine keeps its throughput for what it admits.
+ *
+ * Per request the cost is a clock read, a few comparisons and, once per turn, one
+ * `setImmediate`. Pauses outside requests (a snapshot) show in the event-loop-delay
+ * metrics; they shed nothing by themselves.
+ */
+export class LoadShedder {
+  private readonly inFlight = new Int32Array(POOLS.length);
+  private readonly limits = new Int32Array(POOLS.length);
+  /** Delay target per pool in ms now (0: none). */
+  private readonly targets = new Float64Array(POOLS.length);
+  private readonly ceilings = new Float64Array(POOLS.length);
+  /** Average service time per pool in ms (exponentially weighted). */
+  private readonly service = new Float64Array(POOLS.length);
+  readonly shed = new Float64Array(POOLS.length * 3);
+  private readonly guard: boolean;
+  private readonly serviceFactor: number;
+  private readonly floor: number;
+  private readonly grace: number;
+  private readonly now: () => number;
+
+  private turnOpen = false;
+  private turnStart = 0;
+  private turnWait = 0;
+  private turnRequests = 0;
+  private lateThisTurn = false;
+  private lastTurnEnd = -Infinity;
+  private prevTurnLength = 0;
+  private prevTurnRequests = 0;
+  private lateSince = -1;
+  private calmSince = -1;
+  private pressure = false;
+  private lastInteractiveAt = -Infinity;
+  private lastBulkAt = -Infinity;
+  private bulkWorking = 0;
+  private readonly closeTurn = (): void => this.endTurn();
+  /** Largest wait estimate seen since the last read (for the metrics). */
+  private maxWaitSeen = 0;
+
+  constructor(options: LoadShedderOptions) {
+    this.limits[READ] = options.limits.read;
+    this.limits[WRITE] = options.limits.write;
+    this.limits[BULK] = options.limits.bulk;
+    this.limits[ADMIN] = options.limits.admin;
+    const ceiling = options.maxDelayMs;
+    this.guard = ceiling > 0;
+    this.serviceFactor = options.serviceFactor ?? 2;
+    this.floor = Math.min(options.minDelayMs ?? 1, ceiling);
+    this.ceilings[READ] = ceiling;
+    this.ceilings[ADMIN] = ceiling;
+    this.targets.set(this.ceilings);
+    this.targets[WRITE] = ceiling * (options.writeDelayFactor ?? 10);
+    for (const pool of [READ, ADMIN])
+      this.service[pool] = this.serviceFactor > 0 ? ceiling / this.serviceFactor : 0;
+    this.grace = options.graceMs ?? Math.max(20, 5 * ceiling);
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Whether a request for `pool` may run now; when it may, it holds a slot until `complete` or `release`. */
+  admit(pool: number): Admission {
+    if (pool === EXEMPT) return ADMITTED;
+    if (this.guard) {
+      const now = this.now();
+      if (!this.turnOpen) this.openTurn(now);
+      const ahead = this.turnRequests++;
+      const target = this.targets[pool] as number;
+      if (target > 0) {
+        const wait = this.turnWait + (now - this.turnStart);
+        if (wait > this.maxWaitSeen) this.maxWaitSeen = wait;
+        if (wait > target && ahead >= (MIN_QUEUE[pool] as number)) {
+          this.lateThisTurn = true;
+          if (!this.pressure) {
+            if (this.lateSince < 0) this.lateSince = now;
+            else if (now - this.lateSince >= this.grace) this.pressure = true;
+          }
+          // While an import runs, its batches are what makes requests late: it gives way
+          // (below), and the requests it delayed are still served.
+          if (this.pressure && !this.importing(now)) return this.refuse(pool, SHED_QUEUE_DELAY);
+        }
+        this.lastInteractiveAt = now;
+      } else if (this.pressure && now - this.lastInteractiveAt < INTERACTIVE_WINDOW_MS) {
+        return this.refuse(pool, SHED_QUEUE_DELAY);
+      }
+    }
+    const limit = this.limits[pool] as number;
+    if (limit > 0 && (this.inFlight[pool] as number) >= limit)
+      return this.refuse(pool, SHED_POOL_FULL);
+    this.inFlight[pool] = (this.inFlight[pool] as number) + 1;
+    return ADMITTED;
+  }
+
+  /**
+   * A bulk write's body is in and its work begins (it may span several turns): until it
+   * ends, and shortly after, requests are late because of the import, not because of an
+   * overload of their own.
+   */
+  bulkBegan(): void {
+    this.bulkWorking++;
+    this.lastBulkAt = this.now();
+  }
+
+  /** The bulk write that began has done its work (its answer is being sent, or it failed). */
+  bulkEnded(): void {
+    if (this.bulkWorking > 0) this.bulkWorking--;
+    this.lastBulkAt = this.now();
+  }
+
+  /**
+   * A bulk write is being applied, or ended so recently that the turn after it is still
+   * delayed. (A count that was never brought back, should a request vanish without any of
+   * its end hooks, stops counting after BULK_STALE_MS.)
+   */
+  private importing(now: number): boolean {
+    const since = now - this.lastBulkAt;
+    return since < BULK_SHADOW_MS || (this.bulkWorking > 0 && since < BULK_STALE_MS);
+  }
+
+  /** Gives back a slot (a request that ended without an answer, e.g. aborted). */
+  release(pool: number): void {
+    if (pool === EXEMPT) return;
+    this.inFlight[pool] = (this.inFlight[pool] as number) - 1;
+  }
+
+  /**
+   * Gives back the slot of a request that took `serviceMs` from admission to its answer
+   * (its own work, not the queue), and lets the pool's target follow its service time.
+   */
+  complete(pool: number, serviceMs: number): void {
+    if (pool === EXEMPT) return;
+    this.release(pool);
+    if ((pool !== READ && pool !== ADMIN) || this.serviceFactor <= 0 || !(serviceMs >= 0)) return;
+    const average =
+      (this.service[pool] as number) + (serviceMs - (this.service[pool] as number)) / 32;
+    this.service[pool] = average;
+    this.targets[pool] = Math.min(
+      this.ceilings[pool] as number,
+      Math.max(this.floor, this.serviceFactor * average),
+    );
+  }
+
+  inFlightOf(pool: Pool): number {
+    return this.inFlight[POOL_INDEX[pool]] as number;
+  }
+
+  /** The current queueing-delay target of a pool in ms (0: none). */
+  targetOf(pool: Pool): number {
+    return this.targets[POOL_INDEX[pool]] as number;
+  }
+
+  shedCount(pool: Pool, reason: 'pool' | 'delay'): number {
+    return this.shed[
+      POOL_INDEX[pool] * 3 + (reason === 'pool' ? SHED_POOL_FULL : SHED_QUEUE_DELAY)
+    ] as number;
+  }
+
+  /** True while the delay guard sheds. */
+  get shedding(): boolean {
+    return this.pressure;
+  }
+
+  /** The largest wait estimate since the previous call, in milliseconds. */
+  takeMaxWait(): number {
+    const value = this.maxWaitSeen;
+    this.maxWaitSeen = 0;
+    return value;
+  }
+
+  /** Seconds a shed client should wait before retrying. */
+  retryAfterSeconds(): number {
+    return this.pressure ? 2 : 1;
+  }
+
+  close(): void {
+    // Nothing to release: the guard keeps no timers.
+  }
+
+  private refuse(pool: number, reason: Admission): Admission {
+    this.shed[pool * 3 + reason] = (this.shed[pool * 3 + reason] as number) + 1;
+    return reason;
+  }
+
+  private openTurn(now: number): void {
+    this.turnOpen = true;
+    this.turnStart = now;
+    this.turnWait =
+      this.prevTurnRequests > 1 && now - this.lastTurnEnd < BACK_TO_BACK_MS
+        ? this.prevTurnLength
+        : 0;
+    setImmediate(this.closeTurn);
+  }
+
+  private endTurn(): void {
+    const end = this.now();
+    this.turnOpen = false;
+    this.prevTurnLength = end - this.turnStart;
+    this.prevTurnRequests = this.turnRequests;
+    this.turnRequests = 0;
+    this.lastTurnEnd = end;
+    if (this.lateThisTurn) {
+      this.lateThisTurn = false;
+      this.calmSince = -1;
+      return;
+    }
+    this.lateSince = -1;
+    if (this.pressure) {
+      if (this.calmSince < 0) this.calmSince = end;
+      else if (end - this.calmSince >= this.grace) {
+        this.pressure = false;
+        this.calmSince = -1;
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The rate-limiter port. The gateway asks it for one token per request, once per client
+ * address and once per API key. The in-memory token bucket (`token-bucket.ts`) serves one
+ * process; a cluster adapter (Redis) will share buckets between API nodes and answer
+ * asynchronously, which is why `take` may return a promise. The gateway awaits only then,
+ * so the in-memory path costs no promise at all.
+ */
+export interface RateRule {
+  /** Sustained rate: tokens added per second. */
+  readonly perSecond: number;
+  /** Bucket size: how many requests may come at once after a quiet spell. */
+  readonly burst: number;
+}
+
+export interface RateDecision {
+  readonly allowed: boolean;
+  /** The bucket size (the `RateLimit-Limit` header). */
+  readonly limit: number;
+  /** Whole tokens left after this request. */
+  readonly remaining: number;
+  /** Seconds until the bucket is full again (`RateLimit-Reset`). */
+  readonly resetSeconds: number;
+  /** When refused: seconds until one token is there (`Retry-After`); 0 when allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes `cost` tokens from bucket `key` under `rule`, or refuses and takes none. */
+  take(key: string, rule: RateRule, cost?: number): RateDecision | Promise<RateDecision>;
+  /** Releases timers and connections. */
+  close(): Promise<void>;
+}
+
+/** IETF draft (httpapi-ratelimit-headers) fields for a decision, names lower-case. */
+export function rateLimitHeaders(
+  decision: RateDecision,
+  rule: RateRule,
+): Record<string, string | number> {
+  const window = Math.max(1, Math.ceil(rule.burst / rule.perSecond));
+  return {
+    'ratelimit-limit': decision.limit,
+    'ratelimit-remaining': decision.remaining,
+    'ratelimit-reset': decision.resetSeconds,
+    'ratelimit-policy': `${rule.burst};w=${window}`,
+  };
+}

@@ -1,0 +1,330 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type Metric,
+} from 'prom-client';
+
+/**
+ * Prometheus metrics. Each HTTP app owns a registry (tests run several apps in one
+ * process); the hooks other modules call (`telemetry`) are process-wide, cost nothing
+ * until called, and show up in every registry.
+ *
+ * Names follow Prometheus conventions: base units (seconds, bytes), `_total` counters.
+ */
+
+/** Latency buckets in seconds: fine below 10 ms, where the serving targets are. */
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+export interface CacheCounter {
+  hit(count?: number): void;
+  miss(count?: number): void;
+}
+
+/**
+ * Hooks for the models, training and caching code: call them and the figures appear on
+ * `/metrics`; never called, they add nothing. None of them allocate per call.
+ */
+export interface EngineTelemetry {
+  /** A model version went live (trained or rolled back to). `trainedAtMs`: unix ms. */
+  modelPublished(model: string, version: string | number, trainedAtMs: number): void;
+  /** One training run ended. */
+  trainingFinished(model: string, seconds: number, outcome?: 'ok' | 'failed'): void;
+  /** A counter pair for one cache; keep the handle, it is cheap to call per lookup. */
+  cache(name: string): CacheCounter;
+}
+
+class ProcessTelemetry implements EngineTelemetry {
+  readonly modelInfo = new Gauge({
+    name: 'kindred_model_info',
+    help: 'The model version serving now (value 1), by model',
+    labelNames: ['model', 'version'] as const,
+    registers: [],
+  });
+  private readonly trainedAt = new Map<string, { version: string; at: number }>();
+  readonly modelAge = new Gauge({
+    name: 'kindred_model_age_seconds',
+    help: 'Seconds since the serving version of each model was trained',
+    labelNames: ['model'] as const,
+    registers: [],
+    collect: () => this.collectAge(),
+  });
+  readonly training = new Histogram({
+    name: 'kindred_training_duration_seconds',
+    help: 'Duration of training runs, by model and outcome',
+    labelNames: ['model', 'outcome'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [],
+  });
+  readonly cacheRequests = new Counter({
+    name: 'kindred_cache_requests_total',
+    help: 'Cache lookups, by cache and result (hit or miss)',
+    labelNames: ['cache', 'result'] as const,
+    registers: [],
+  });
+  private readonly caches = new Map<
+    string,
+    { hits: number; misses: number; handle: CacheCounter }
+  >();
+  readonly cacheHitRatio = new Gauge({
+    name: 'kindred_cache_hit_ratio',
+    help: 'Hits over lookups since start, by cache',
+    labelNames: ['cache'] as const,
+    registers: [],
+    collect: () => this.collectHitRatio(),
+  });
+
+  modelPublished(model: string, version: string | number, trainedAtMs: number): void {
+    const previous = this.trainedAt.get(model);
+    if (previous) this.modelInfo.remove(model, previous.version);
+    const text = String(version);
+    this.trainedAt.set(model, { version: text, at: trainedAtMs });
+    this.modelInfo.set({ model, version: text }, 1);
+  }
+
+  trainingFinished(model: string, seconds: number, outcome: 'ok' | 'failed' = 'ok'): void {
+    this.training.observe({ model, outcome }, seconds);
+  }
+
+  cache(name: string): CacheCounter {
+    const existing = this.caches.get(name);
+    if (existing) return existing.handle;
+    const hits = this.cacheRequests.labels(name, 'hit');
+    const misses = this.cacheRequests.labels(name, 'miss');
+    const entry = {
+      hits: 0,
+      misses: 0,
+      handle: {
+        hit: (count = 1) => {
+          entry.hits += count;
+          hits.inc(count);
+        },
+        miss: (count = 1) => {
+          entry.misses += count;
+          misses.inc(count);
+        },
+      },
+    };
+    this.caches.set(name, entry);
+    return entry.handle;
+  }
+
+  metrics(): Metric[] {
+    return [this.modelInfo, this.modelAge, this.training, this.cacheRequests, this.cacheHitRatio];
+  }
+
+  private collectAge(): void {
+    this.modelAge.reset();
+    const now = Date.now();
+    for (const [model, { at }] of this.trainedAt) this.modelAge.set({ model }, (now - at) / 1000);
+  }
+
+  private collectHitRatio(): void {
+    this.cacheHitRatio.reset();
+    for (const [cache, { hits, misses }] of this.caches) {
+      if (hits + misses > 0) this.cacheHitRatio.set({ cache }, hits / (hits + misses));
+    }
+  }
+}
+
+/** The process-wide hooks (see `EngineTelemetry`). */
+export const telemetry: EngineTelemetry & { metrics(): Metric[] } = new ProcessTelemetry();
+
+/** What the gateway's metrics read at scrape time. */
+export interface MetricsSources {
+  /** Log position and projection lag; called on each scrape. */
+  readonly engineStatus?: () => Promise<{ checkpoint: number; lastOffset: number; lag: number }>;
+  /** In-flight requests and shed counts per pool. */
+  readonly pools?: {
+    readonly names: readonly string[];
+    inFlight(pool: string): number;
+    shed(pool: string, reason: 'pool' | 'delay'): number;
+    /** Largest queueing-delay estimate (ms) since the previous scrape. */
+    maxWaitMs(): number;
+    shedding(): boolean;
+  };
+}
+
+type HistogramChild = ReturnType<Histogram<'method' | 'route' | 'status'>['labels']>;
+
+/** The metrics of one HTTP app. */
+export class KindredMetrics {
+  readonly registry = new Registry();
+  private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly eventsAccepted: Counter;
+  private readonly eventsDuplicate: Counter;
+  private readonly eventsRejected: Counter<'code'>;
+  private readonly rateLimited: Counter<'limit'>;
+  private readonly authFailures: Counter<'reason'>;
+  private readonly loopDelay: IntervalHistogram;
+
+  constructor(sources: MetricsSources = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requestDuration = new Histogram({
+      name: 'kindred_http_request_duration_seconds',
+      help: 'Time from reading a request to finishing its response, by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.eventsAccepted = new Counter({
+      name: 'kindred_events_accepted_total',
+      help: 'Interaction events written to the log through the API',
+      registers,
+    });
+    this.eventsDuplicate = new Counter({
+      name: 'kindred_events_duplicate_total',
+      help: 'Interaction events acknowledged as duplicates of events already in the log',
+      registers,
+    });
+    this.eventsRejected = new Counter({
+      name: 'kindred_events_rejected_total',
+      help: 'Interaction events refused, by error code',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'kindred_rate_limited_total',
+      help: 'Requests answered 429, by the limit that was hit (key or address)',
+      labelNames: ['limit'] as const,
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'kindred_auth_failures_total',
+      help: 'Requests refused by authentication or authorization, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    const pools = sources.pools;
+    if (pools) {
+      new Gauge({
+        name: 'kindred_http_in_flight_requests',
+        help: 'Requests being served now, by concurrency pool',
+        labelNames: ['pool'] as const,
+        registers,
+        collect() {
+          for (const pool of pools.names) this.set({ pool }, pools.inFlight(pool));
+        },
+      });
+      new Counter({
+        name: 'kindred_http_shed_total',
+        help: 'Requests shed with 503, by pool and reason (pool: concurrency limit; delay: event-loop delay guard)',
+        labelNames: ['pool', 'reason'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const pool of pools.names) {
+            for (const reason of ['pool', 'delay'] as const) {
+              const count = pools.shed(pool, reason);
+              if (count > 0) this.inc({ pool, reason }, count);
+            }
+          }
+        },
+      });
+      new Gauge({
+        name: 'kindred_queue_delay_max_seconds',
+        help: 'Largest estimated queueing delay of a request since the previous scrape',
+        registers,
+        collect() {
+          this.set(pools.maxWaitMs() / 1000);
+        },
+      });
+      new Gauge({
+        name: 'kindred_shedding',
+        help: '1 while the event-loop delay guard is shedding load',
+        registers,
+        collect() {
+          this.set(pools.shedding() ? 1 : 0);
+        },
+      });
+    }
+    const status = sources.engineStatus;
+    if (status) {
+      let last: Promise<{ checkpoint: number; lastOffset: number; lag: number }> | undefined;
+      // One status read per scrape, shared by the three gauges.
+      const read = (): Promise<{ checkpoint: number; lastOffset: number; lag: number }> => {
+        last ??= status().finally(() => setImmediate(() => (last = undefined)));
+        return last;
+      };
+      new Gauge({
+        name: 'kindred_projection_lag_events',
+        help: 'Events in the log not yet applied to the read models',
+        registers,
+        async collect() {
+          this.set((await read()).lag);
+        },
+      });
+      new Gauge({
+        name: 'kindred_projection_checkpoint',
+        help: 'Offset of the last event applied to the read models',
+        registers,
+        async collect() {
+          this.set((await read()).checkpoint);
+        },
+      });
+      new Gauge({
+        name: 'kindred_event_log_last_offset',
+        help: 'Offset of the last event in the log',
+        registers,
+        async collect() {
+          this.set((await read()).lastOffset);
+        },
+      });
+    }
+    // Event-loop delay percentiles over the scrape interval (prom-client's own
+    // nodejs_eventloop_lag_* are since start).
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    this.loopDelay = loopDelay;
+    new Gauge({
+      name: 'kindred_event_loop_delay_seconds',
+      help: 'Event-loop delay over the last scrape interval, by quantile (0.5, 0.99, 1 = max)',
+      labelNames: ['quantile'] as const,
+      registers,
+      collect() {
+        if (loopDelay.count === 0) return;
+        this.set({ quantile: '0.5' }, loopDelay.percentile(50) / 1e9);
+        this.set({ quantile: '0.99' }, loopDelay.percentile(99) / 1e9);
+        this.set({ quantile: '1' }, loopDelay.max / 1e9);
+        loopDelay.reset();
+      },
+    });
+    for (const metric of telemetry.metrics()) this.registry.registerMetric(metric);
+  }
+
+  /** The histogram child for one route and status; callers cache it (label lookups cost). */
+  durationChild(method: string, route: string, status: number): HistogramChild {
+    return this.requestDuration.labels(method, route, String(status));
+  }
+
+  eventsWritten(accepted: number, duplicates: number): void {
+    if (accepted > 0) this.eventsAccepted.inc(accepted);
+    if (duplicates > 0) this.eventsDuplicate.inc(duplicates);
+  }
+
+  eventsRefused(code: string, count: number): void {
+    if (count > 0) this.eventsRejected.inc({ code }, count);
+  }
+
+  rateLimitHit(limit: 'key' | 'address'): void {
+    this.rateLimited.inc({ limit });
+  }
+
+  authFailure(reason: string): void {
+    this.authFailures.inc({ reason });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  close(): void {
+    this.loopDelay.disable();
+  }
+}

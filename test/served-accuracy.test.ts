@@ -1,0 +1,148 @@
+// The served path gives what `kindred eval` measures. The MovieLens sample is split as
+// eval splits it (stratified per user, 75/25, seed 42); the training part is imported
+// over HTTP, the pipeline the automatic search chose (saved by `kindred eval
+// --save-pipeline test/fixtures/movielens-pipeline.json`) is trained by the server, and
+// every test user's `GET /v1/users/{id}/recommendations?k=10` is scored: the figure must
+// match the offline evaluation of the same pipeline on the same split, and the figure
+// eval printed for its default pipeline, within 0.005.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InteractionTypes } from '../src/core/domain/interaction.js';
+import { evaluateRanking } from '../src/core/evaluation/metrics.js';
+import { benchmarkProtocol } from '../src/core/recommend/benchmark.js';
+import { LogHistories, relevantFromRows, splitRows } from '../src/core/recommend/offline.js';
+import { parsePipelineConfig, type PipelineConfig } from '../src/core/recommend/pipeline-config.js';
+import { readRatingsFile, type RatingsFile } from '../src/cli/ratings-file.js';
+import { startModelServer, type ModelServer } from './support/model-server.js';
+
+function repositoryFile(relative: string): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(directory, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error(`${relative} not found`);
+    directory = parent;
+  }
+}
+
+const PROTOCOL = { kind: 'random', ratio: 0.75, seed: 42 } as const;
+const K = 10;
+const fixture = JSON.parse(
+  readFileSync(repositoryFile('test/fixtures/movielens-pipeline.json'), 'utf8'),
+) as {
+  pipeline: unknown;
+  metrics: { ndcg: number };
+};
+const pipeline: PipelineConfig = parsePipelineConfig(fixture.pipeline);
+const types = new InteractionTypes();
+
+let data: RatingsFile;
+let kindred: ModelServer;
+before(async () => {
+  data = readRatingsFile(
+    repositoryFile('datasets/movielens-small/ratings.csv.gz'),
+    types,
+    'rating',
+  );
+  kindred = await startModelServer({
+    KINDRED_TRAINING_PIPELINE: JSON.stringify(pipeline),
+    // Accuracy, not load shedding, is measured here.
+    KINDRED_MAX_EVENT_LOOP_DELAY_MS: '0',
+  });
+});
+after(() => kindred?.close());
+
+test(
+  'recommendations served over HTTP score what eval measures',
+  { timeout: 300_000 },
+  async (t) => {
+    const started = performance.now();
+    const all = Int32Array.from({ length: data.log.users.length }, (_, row) => row);
+    const { train, test: held } = splitRows(data.log, all, PROTOCOL);
+    const { log } = data;
+
+    // 1. Import the training part, in file order, through the HTTP API.
+    const events = Array.from(train, (row) => ({
+      type: 'rating',
+      userId: data.userIds[log.users[row]!]!,
+      itemId: data.itemIds[log.items[row]!]!,
+      value: log.values[row]!,
+      timestamp: log.times[row]!,
+    }));
+    for (let start = 0; start < events.length; start += 10_000) {
+      const response = await kindred.client.post('/v1/events', {
+        events: events.slice(start, start + 10_000),
+      });
+      assert.ok(response.status === 200 || response.status === 201, response.text.slice(0, 300));
+    }
+    const imported = performance.now();
+
+    // 2. Train (the pinned pipeline, no search) and serve.
+    const trained = await kindred.client.post<{ version: string; description: string }>(
+      '/v1/models/train?wait=true',
+      {},
+    );
+    assert.equal(trained.status, 200, trained.text.slice(0, 300));
+    const trainedAt = performance.now();
+
+    // 3. Ask for every test user's recommendations over HTTP.
+    const training = new LogHistories(log, train, data.users);
+    const relevant = relevantFromRows(log, types, held, training);
+    const itemIndex = new Map(data.itemIds.map((id, index) => [id, index]));
+    const lists = new Map<number, Int32Array>();
+    const users = [...relevant.keys()];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < users.length) {
+        const user = users[next++]!;
+        const response = await kindred.client.get<{ items: { id: string }[] }>(
+          `/v1/users/${encodeURIComponent(data.userIds[user]!)}/recommendations?k=${K}`,
+        );
+        assert.equal(response.status, 200, response.text.slice(0, 300));
+        lists.set(
+          user,
+          Int32Array.from(response.body.items, (item) => itemIndex.get(item.id)!),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    const served = evaluateRanking(lists, relevant, K);
+    const servedAt = performance.now();
+
+    // 4. The offline figure of the same pipeline on the same split.
+    const offline = await benchmarkProtocol(
+      log,
+      types,
+      { users: data.users, items: data.items },
+      PROTOCOL,
+      {
+        k: K,
+        budgetSeconds: 0,
+        threads: 2,
+        models: [],
+        pipeline,
+      },
+    );
+    const offlineNdcg = offline.rows[0]!.metrics.ndcg;
+    const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
+    t.diagnostic(
+      `served nDCG@${K} ${served.ndcg.toFixed(4)} over ${served.users} users; offline (same code, same split) ` +
+        `${offlineNdcg.toFixed(4)}; kindred eval's default pipeline ${fixture.metrics.ndcg.toFixed(4)}; ` +
+        `pipeline ${trained.body.description}; import ${seconds(started, imported)} s, train ${seconds(imported, trainedAt)} s, ` +
+        `${users.length} requests ${seconds(trainedAt, servedAt)} s`,
+    );
+    assert.equal(served.users, relevant.size);
+    assert.ok(
+      Math.abs(served.ndcg - offlineNdcg) <= 0.005,
+      `served ${served.ndcg} vs offline ${offlineNdcg}`,
+    );
+    assert.ok(
+      Math.abs(served.ndcg - fixture.metrics.ndcg) <= 0.005,
+      `served ${served.ndcg} vs eval's ${fixture.metrics.ndcg}`,
+    );
+  },
+);
