@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import type { BenchDataset, BenchDocument } from './documents.js';
 
 const REPOSITORY_COPY = 'datasets/movielens-small/movies.csv.gz';
-const SHARED_COPY = '/work/shared/datasets/movielens-small/movies.csv';
+/** The shared data set beside a checkout, used only when the repository copy is missing. */
+const SHARED_COPY = '../shared/datasets/movielens-small/movies.csv';
 
 /** Splits one CSV line, honouring double-quoted fields ("American President, The"). */
 function parseCsvLine(line: string): string[] {
@@ -33,7 +34,7 @@ export function loadMovieLens(root: string): BenchDataset {
   const repositoryCopy = `${root}/${REPOSITORY_COPY}`;
   const csv = existsSync(repositoryCopy)
     ? gunzipSync(readFileSync(repositoryCopy)).toString('utf8')
-    : readFileSync(SHARED_COPY, 'utf8');
+    : readFileSync(`${root}/${SHARED_COPY}`, 'utf8');
   const documents: BenchDocument[] = [];
   for (const line of csv.split('\n').slice(1)) {
     if (line.trim() === '') continue;
