@@ -48,6 +48,13 @@ export interface KindredConfig {
     pipeline: unknown;
   };
   recommend: { defaultK: number; maxK: number; trendingHalfLifeHours: number };
+  search: {
+    weights: unknown;
+    synonyms: unknown;
+    facetAttributes: string;
+    sortableAttributes: string;
+    personalization: unknown;
+  };
 }
 
 export type SettingKind =
@@ -398,5 +405,47 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'number', min: 0.01, max: 87_600 },
     default: 168,
     doc: 'Trending counts interactions with a weight that halves every this many hours.',
+  },
+  {
+    path: 'search.weights',
+    env: 'KINDRED_SEARCH_WEIGHTS',
+    type: { kind: 'json' },
+    default: { title: 3, categories: 1.5, tags: 1, text: 1, textFields: {} },
+    doc: 'BM25F weight of each searchable field: `title`, `categories`, `tags`, `text` (every `Item.text` entry) and `textFields` (`{ brand: 2 }` per text key); 0 leaves a field out of the index.',
+  },
+  {
+    path: 'search.synonyms',
+    env: 'KINDRED_SEARCH_SYNONYMS',
+    type: { kind: 'json' },
+    default: [],
+    doc: 'Groups of interchangeable single words, e.g. `[["tv", "television"], ["sofa", "couch"]]`.',
+  },
+  {
+    path: 'search.facetAttributes',
+    env: 'KINDRED_SEARCH_FACETS',
+    type: { kind: 'string' },
+    default: '',
+    doc: 'Comma-separated item attributes countable as facets, besides `categories` and `tags`.',
+  },
+  {
+    path: 'search.sortableAttributes',
+    env: 'KINDRED_SEARCH_SORTABLE',
+    type: { kind: 'string' },
+    default: '',
+    doc: 'Comma-separated numeric item attributes search results can be sorted by.',
+  },
+  {
+    path: 'search.personalization',
+    env: 'KINDRED_SEARCH_PERSONALIZATION',
+    type: { kind: 'json' },
+    default: {
+      popularity: 0.1,
+      recency: 0.05,
+      recencyHalfLifeDays: 30,
+      affinity: 0.5,
+      categories: 0.5,
+      historyLimit: 200,
+    },
+    doc: "How search blends relevance with other signals: text × (1 + Σ weight × signal), each signal in [0, 1]. `popularity` and `recency` (half-life `recencyHalfLifeDays`) apply to everyone; `affinity` (user and item vectors of the trained model) and `categories` (share of the user's last `historyLimit` interactions) only when a user is named. Overridable per request.",
   },
 ];

@@ -80,6 +80,18 @@ export const ERROR_CATALOG = {
     status: 500,
     doc: 'Training failed; the model that was serving keeps serving. The log has the cause.',
   },
+  UNKNOWN_FACET: {
+    status: 400,
+    doc: 'A search asks for a facet that is not `categories`, `tags` or one of `search.facetAttributes`.',
+  },
+  NOT_SORTABLE: {
+    status: 400,
+    doc: 'A search sorts by an attribute not listed in `search.sortableAttributes`, or the sort is not `attribute:asc` or `attribute:desc`.',
+  },
+  SEMANTIC_SEARCH_UNAVAILABLE: {
+    status: 409,
+    doc: '`semantic=true` needs content embeddings in the trained models, which the current pipeline does not produce; use `similarTo` or plain text search.',
+  },
   INTERNAL: {
     status: 500,
     doc: 'An unexpected fault inside the engine. It is logged with the request id; please report it.',

@@ -16,6 +16,7 @@ import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerSearchRoutes } from './routes/search.js';
 import { registerGateway } from '../gateway/gateway.js';
 
 const VERSION = '0.1.0';
@@ -104,6 +105,10 @@ export async function buildHttpServer(
         { name: 'admin', description: 'Operating the engine' },
         { name: 'recommendations', description: 'Personalized, similar and trending items' },
         { name: 'models', description: 'Trained model versions: metrics, training, rollback' },
+        {
+          name: 'search',
+          description: 'Full-text, faceted, personalized and hybrid search; autocomplete',
+        },
       ],
     },
   });
@@ -115,6 +120,7 @@ export async function buildHttpServer(
   registerEventRoutes(app, context);
   registerRecommendationRoutes(app, context);
   registerModelRoutes(app, context);
+  registerSearchRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

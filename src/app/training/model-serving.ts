@@ -84,6 +84,11 @@ export class ModelServing {
     return this.serving?.version ?? null;
   }
 
+  /** The pipeline serving now, for read-only use beside recommendations (search affinity). */
+  get activeRecommender(): Recommender | undefined {
+    return this.serving?.recommender;
+  }
+
   /** Builds trending from the read models, loads the active version, then follows the log. */
   async start(): Promise<void> {
     const models = this.engine.readModels;

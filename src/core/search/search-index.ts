@@ -16,6 +16,7 @@ import {
 } from './config.js';
 import { FacetStore } from './index/facets.js';
 import { InvertedIndex, type InvertedIndexJson } from './index/inverted-index.js';
+import type { PackedLists } from './index/packed-lists.js';
 import { SortableStore } from './index/sortables.js';
 import { TitleTermCounts } from './index/title-counts.js';
 import { Visibility } from './index/visibility.js';
@@ -60,6 +61,35 @@ export class SearchIndex implements Projection {
     this.config = resolveSearchConfig(config);
     this.synonyms = new Synonyms(this.config.synonyms, this.config.analyzer);
     this.state = this.freshState(InvertedIndex.create(this.config.analyzer, this.config.weights));
+  }
+
+  /** Facets a search can count: `categories`, `tags` and the configured attributes. */
+  get facetNames(): readonly string[] {
+    return this.state.facets.names;
+  }
+
+  /** Attributes a search can sort by. */
+  get sortableNames(): readonly string[] {
+    return this.config.sortableAttributes;
+  }
+
+  /** Whether `doc` is in the index and not hidden: what a search may return. */
+  isSearchable(doc: number): boolean {
+    return this.state.index.isIndexed(doc) && !this.state.visibility.isHidden(doc);
+  }
+
+  /**
+   * A facet's values as integers: per document its value ids
+   * (`lists.data[lists.offset(doc) ..+ lists.length(doc)]`) and how many distinct values
+   * exist. For per-request scoring without strings; valid until the next write.
+   */
+  facetColumn(
+    name: string,
+  ): { readonly lists: PackedLists; readonly valueCount: number } | undefined {
+    const facets = this.state.facets;
+    const facet = facets.facetOf(name);
+    if (facet === undefined) return undefined;
+    return { lists: facets.listsOf(facet), valueCount: facets.valueCount(facet) };
   }
 
   /** Indexed items (hidden ones included). */

@@ -106,8 +106,11 @@ export function executeSearch(
     const matchCounts = expanded.map((word, i) =>
       accumulateWord(index, word, 1 << i, fieldAllowed, state.params, state.norms, scratch),
     );
-    const must = requiredWords(expanded, matchCounts, scratch, eligibility(state, options.filter));
-    const total = collect(state, must, heap, counter, sortColumn, options);
+    const any = options.match === 'any';
+    const must = any
+      ? contentWords(expanded)
+      : requiredWords(expanded, matchCounts, scratch, eligibility(state, options.filter));
+    const total = collect(state, must, heap, counter, sortColumn, options, any);
     state.reranker.prepare(expanded);
     const ranking = rank(state, heap, options, sortColumn === undefined);
     const hits = page(state, ranking, offset, limit, fieldAllowed, options.highlight ?? true);
@@ -131,6 +134,7 @@ function collect(
   counter: FacetCounter,
   sortColumn: Float64Array | undefined,
   options: SearchOptions,
+  anyWord = false,
 ): number {
   const { candidates, candidateCount, mask, filterMemo, total: textScores } = state.scratch;
   const hidden = state.visibility.hidden;
@@ -140,7 +144,8 @@ function collect(
   let total = 0;
   for (let i = 0; i < candidateCount; i++) {
     const doc = candidates[i]!;
-    if ((mask[doc]! & must) !== must || hidden[doc] === 1) continue;
+    const matched = mask[doc]! & must;
+    if ((anyWord ? matched === 0 && must !== 0 : matched !== must) || hidden[doc] === 1) continue;
     if (filter) {
       const known = filterMemo[doc];
       if (known === 2) continue;
@@ -203,6 +208,15 @@ function requiredWords(
     }
   }
   return all & ~bestMissing;
+}
+
+/** Bits of the words that are not stop words (all of them when every word is one). */
+function contentWords(words: readonly ExpandedWord[]): number {
+  let content = 0;
+  words.forEach(({ word }, i) => {
+    if (!word.stop) content |= 1 << i;
+  });
+  return content === 0 ? (1 << words.length) - 1 : content;
 }
 
 function bitCount(mask: number): number {

@@ -57,6 +57,11 @@ export interface SearchOptions {
   readonly fields?: readonly string[];
   /** Default true. */
   readonly highlight?: boolean;
+  /**
+   * `all` (default): every word is required while some document has them all. `any`:
+   * a document matching any word is a hit, ranked by BM25F (a "more like this" query).
+   */
+  readonly match?: 'all' | 'any';
 }
 
 export interface QuerySuggestion {
