@@ -32,6 +32,10 @@ export const ERROR_CATALOG = {
     doc: 'The event names an item that does not exist and the engine is set to reject such events.',
   },
   ID_MISMATCH: { status: 400, doc: 'The id in the body differs from the id in the path.' },
+  INVALID_RULE: {
+    status: 400,
+    doc: 'A filter or boost rule has a syntax or type error, or exceeds the length or nesting limit. `details` gives `position` (0-based), `line`, `column`, `length`, `expected`, `found` and the `source`; see [rules.md](rules.md).',
+  },
   ITEM_NOT_FOUND: { status: 404, doc: 'No item has this id.' },
   USER_NOT_FOUND: { status: 404, doc: 'No user has this id.' },
   ROUTE_NOT_FOUND: { status: 404, doc: 'No route matches this method and path.' },

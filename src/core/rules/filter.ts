@@ -1,0 +1,23 @@
+import type { Item } from '../domain/item.js';
+import { compileCondition, environmentOf } from './compile.js';
+import { parseFilter } from './parser.js';
+import { checkFilter } from './type-check.js';
+import type { CompiledFilter } from './types.js';
+
+const ACCEPT_ALL = (): boolean => true;
+const REJECT_ALL = (): boolean => false;
+
+/** Parses, type-checks and compiles a filter; throws KindredError INVALID_RULE. */
+export function compileFilter(source: string): CompiledFilter {
+  const expression = parseFilter(source);
+  checkFilter(source, expression);
+  const condition = compileCondition(expression);
+  return {
+    source,
+    bind(bindings): (item: Item) => boolean {
+      const bound = condition(environmentOf(bindings));
+      if (!bound.constant) return bound.fn;
+      return bound.value ? ACCEPT_ALL : REJECT_ALL;
+    },
+  };
+}
