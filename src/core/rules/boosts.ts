@@ -5,12 +5,12 @@ import {
   compileValue,
   environmentOf,
   type Binder,
-  type Environment,
+  type Bound,
 } from './compile.js';
 import { parseBoosts } from './parser.js';
 import { describeLocation, ruleError } from './rule-error.js';
 import { checkBoosts } from './type-check.js';
-import type { BoostEffect, CompiledBoosts } from './types.js';
+import type { BoostEffect, CompiledBoosts, RuleBindings } from './types.js';
 import { isFactor, type Value } from './values.js';
 
 interface CompiledBoost {
@@ -49,11 +49,17 @@ function compileBoost(source: string, node: BoostNode): CompiledBoost {
   };
 }
 
+interface ExplainedBoost {
+  readonly rule: string;
+  readonly condition: Bound<boolean> | undefined;
+  readonly factor: Bound<Value>;
+}
+
 /** The factor a boost applies to an item, or undefined when it does not apply. */
-function effectOf(boost: CompiledBoost, env: Environment, item: Item): number | undefined {
-  const condition = boost.condition?.(env);
+function effectOf(boost: ExplainedBoost, item: Item): number | undefined {
+  const condition = boost.condition;
   if (condition && !(condition.constant ? condition.value : condition.fn(item))) return undefined;
-  const factor = boost.factor(env);
+  const factor = boost.factor;
   const value = factor.constant ? factor.value : factor.fn(item);
   return isFactor(value) ? value : undefined;
 }
@@ -66,6 +72,9 @@ export function compileBoosts(source: string): CompiledBoosts {
   const nodes = parseBoosts(source);
   checkBoosts(source, nodes);
   const boosts = nodes.map((node) => compileBoost(source, node));
+  let explained:
+    | { readonly bindings: RuleBindings | undefined; readonly boosts: readonly ExplainedBoost[] }
+    | undefined;
   return {
     source,
     bind(bindings): (item: Item) => number {
@@ -98,10 +107,21 @@ export function compileBoosts(source: string): CompiledBoosts {
       };
     },
     explain(item, bindings): readonly BoostEffect[] {
-      const env = environmentOf(bindings);
+      // explain runs for each item of one response with the same bindings: bind once.
+      if (explained === undefined || bindings === undefined || explained.bindings !== bindings) {
+        const env = environmentOf(bindings);
+        explained = {
+          bindings,
+          boosts: boosts.map((boost) => ({
+            rule: boost.rule,
+            condition: boost.condition?.(env),
+            factor: boost.factor(env),
+          })),
+        };
+      }
       const effects: BoostEffect[] = [];
-      for (const boost of boosts) {
-        const factor = effectOf(boost, env, item);
+      for (const boost of explained.boosts) {
+        const factor = effectOf(boost, item);
         if (factor !== undefined) effects.push({ rule: boost.rule, factor });
       }
       return effects;

@@ -660,6 +660,12 @@ test('boosts: dynamic factors, skipped factors and explain', () => {
     { rule: 'boost(0) if id in context.exclude', factor: 0 },
   ]);
   assert.deepEqual(boosts.explain(untitled), []);
+  const weighted = (weight: number): RuleBindings => ({ user: { weight } });
+  assert.deepEqual(boosts.explain(heat, weighted(2)).at(-1), {
+    rule: 'boost(user.weight) if "Drama" in categories',
+    factor: 2,
+  });
+  assert.equal(boosts.explain(heat, weighted(3)).at(-1)?.factor, 3, 'new bindings, new binding');
   assert.equal(boosts.source.startsWith('# newer items first'), true);
 });
 
