@@ -169,6 +169,34 @@ describe('facets, filters, sorting, pagination', () => {
     assert.equal(answer.facets['year']?.length, 4);
   });
 
+  test('a filter in the rule language restricts hits, facets and totals', async () => {
+    const filter = encodeURIComponent('"Sci-Fi" in categories and year < 1979');
+    const answer = await search(`q=star%20&filter=${filter}&facets=year`);
+    assert.deepEqual(ids(answer), ['star-wars']);
+    assert.equal(answer.total, 1);
+    assert.deepEqual(answer.facets['year'], [{ value: '1977', count: 1 }]);
+    const post = await call(kindred.app, 'POST', '/v1/search', {
+      q: '',
+      filter: 'id in context.wanted and price > 5',
+      context: { wanted: ['heat', 'toy-story', 'lone-star'] },
+      sort: 'price:asc',
+    });
+    assert.equal(post.status, 200, JSON.stringify(post.body));
+    assert.deepEqual(ids(post.body as unknown as Answer), ['toy-story', 'heat']);
+  });
+
+  test('a bad filter is a 400 INVALID_RULE with its position', async () => {
+    const response = await call(
+      kindred.app,
+      'GET',
+      `/v1/search?q=star&filter=${encodeURIComponent('year >= and price < 5')}`,
+    );
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error?.code, 'INVALID_RULE');
+    assert.equal(response.body.error?.details['position'], 8);
+    assert.equal(response.body.error?.details['column'], 9);
+  });
+
   test('an unknown facet is a 400 UNKNOWN_FACET', async () => {
     const response = await call(kindred.app, 'GET', '/v1/search?q=star&facets=colour');
     assert.equal(response.status, 400);

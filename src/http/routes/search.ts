@@ -8,6 +8,7 @@ import {
   type FilterValue,
 } from '../../app/search-service.js';
 import { BLEND_KEYS, type SearchBlend } from '../../app/search-settings.js';
+import { RuleCache } from '../../core/rules/index.js';
 import { EntityId, ErrorBody } from '../../contracts/schemas.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { HttpContext } from '../context.js';
@@ -205,7 +206,9 @@ export function registerSearchRoutes(
   context: HttpContext,
   options: Pick<SearchServiceOptions, 'compileFilter'> = {},
 ): SearchService {
+  const rules = new RuleCache();
   const service = new SearchService(context.engine, {
+    compileFilter: (source) => rules.filter(source),
     recommender: () => context.models?.serving.activeRecommender,
     similarItems: (itemId, k) => {
       if (context.models === undefined)
