@@ -48,6 +48,15 @@ export interface KindredConfig {
     pipeline: unknown;
   };
   recommend: { defaultK: number; maxK: number; trendingHalfLifeHours: number };
+  serving: {
+    maxCandidates: number;
+    rankerMinImpressions: number;
+    rankerMinClicks: number;
+    rankerRows: number;
+    servedListCapacity: number;
+    servedListTtlSeconds: number;
+    impressionFlushMs: number;
+  };
   search: {
     weights: unknown;
     synonyms: unknown;
@@ -405,6 +414,55 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'number', min: 0.01, max: 87_600 },
     default: 168,
     doc: 'Trending counts interactions with a weight that halves every this many hours.',
+  },
+  {
+    path: 'serving.maxCandidates',
+    env: 'KINDRED_SERVING_MAX_CANDIDATES',
+    type: { kind: 'integer', min: 10, max: 100_000 },
+    default: 2000,
+    doc: 'Most candidates one recommendation request gathers over all its sources.',
+  },
+  {
+    path: 'serving.rankerMinImpressions',
+    env: 'KINDRED_SERVING_RANKER_MIN_IMPRESSIONS',
+    type: { kind: 'integer', min: 1, max: 100_000_000 },
+    default: 2000,
+    doc: 'Logged item impressions needed before the learned ranker is trained and used (scenarios with `ranker: true`); until then the weighted blend scores.',
+  },
+  {
+    path: 'serving.rankerMinClicks',
+    env: 'KINDRED_SERVING_RANKER_MIN_CLICKS',
+    type: { kind: 'integer', min: 1, max: 100_000_000 },
+    default: 50,
+    doc: 'Attributed clicks among the logged impressions needed before the learned ranker is trained.',
+  },
+  {
+    path: 'serving.rankerRows',
+    env: 'KINDRED_SERVING_RANKER_ROWS',
+    type: { kind: 'integer', min: 100, max: 10_000_000 },
+    default: 100_000,
+    doc: 'Latest item impressions (with their features) kept to train the ranker on.',
+  },
+  {
+    path: 'serving.servedListCapacity',
+    env: 'KINDRED_SERVING_SERVED_LIST_CAPACITY',
+    type: { kind: 'integer', min: 1, max: 10_000_000 },
+    default: 10_000,
+    doc: 'Recommendation ids whose served items are remembered, so `recommendationId` pages on without repeats (least recently used dropped).',
+  },
+  {
+    path: 'serving.servedListTtlSeconds',
+    env: 'KINDRED_SERVING_SERVED_LIST_TTL_SECONDS',
+    type: { kind: 'integer', min: 1, max: 604_800 },
+    default: 1800,
+    doc: 'How long a recommendation id can be paged on after its last page.',
+  },
+  {
+    path: 'serving.impressionFlushMs',
+    env: 'KINDRED_SERVING_IMPRESSION_FLUSH_MS',
+    type: { kind: 'integer', min: 1, max: 60_000 },
+    default: 250,
+    doc: 'Impressions are written to the log in one batch at most this often.',
   },
   {
     path: 'search.weights',

@@ -37,6 +37,11 @@ export const ERROR_CATALOG = {
     doc: 'A filter or boost rule has a syntax or type error, or exceeds the length or nesting limit. `details` gives `position` (0-based), `line`, `column`, `length`, `expected`, `found` and the `source`; see [rules.md](rules.md).',
   },
   ITEM_NOT_FOUND: { status: 404, doc: 'No item has this id.' },
+  SCENARIO_NOT_FOUND: { status: 404, doc: 'No serving scenario has this name.' },
+  RECOMMENDATION_NOT_FOUND: {
+    status: 404,
+    doc: 'The `recommendationId` to page on is unknown, expired (`serving.servedListTtlSeconds`) or was served to someone else.',
+  },
   USER_NOT_FOUND: { status: 404, doc: 'No user has this id.' },
   ROUTE_NOT_FOUND: { status: 404, doc: 'No route matches this method and path.' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'The request body exceeds the configured limit.' },

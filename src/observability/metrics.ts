@@ -37,6 +37,8 @@ export interface EngineTelemetry {
   trainingFinished(model: string, seconds: number, outcome?: 'ok' | 'failed'): void;
   /** A counter pair for one cache; keep the handle, it is cheap to call per lookup. */
   cache(name: string): CacheCounter;
+  /** A serving stage was skipped or fell back (it threw or ran over its time budget). */
+  servingDegraded(stage: string): void;
 }
 
 class ProcessTelemetry implements EngineTelemetry {
@@ -79,6 +81,17 @@ class ProcessTelemetry implements EngineTelemetry {
     collect: () => this.collectHitRatio(),
   });
 
+  readonly servingDegradations = new Counter({
+    name: 'kindred_serving_degraded_total',
+    help: 'Recommendation stages skipped or fallen back (threw or ran over their time budget), by stage',
+    labelNames: ['stage'] as const,
+    registers: [],
+  });
+
+  servingDegraded(stage: string): void {
+    this.servingDegradations.inc({ stage });
+  }
+
   modelPublished(model: string, version: string | number, trainedAtMs: number): void {
     const previous = this.trainedAt.get(model);
     if (previous) this.modelInfo.remove(model, previous.version);
@@ -115,7 +128,14 @@ class ProcessTelemetry implements EngineTelemetry {
   }
 
   metrics(): Metric[] {
-    return [this.modelInfo, this.modelAge, this.training, this.cacheRequests, this.cacheHitRatio];
+    return [
+      this.modelInfo,
+      this.modelAge,
+      this.training,
+      this.cacheRequests,
+      this.cacheHitRatio,
+      this.servingDegradations,
+    ];
   }
 
   private collectAge(): void {

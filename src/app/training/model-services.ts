@@ -4,12 +4,15 @@ import type { Engine } from '../engine.js';
 import { ModelRegistry } from './model-registry.js';
 import { ModelServing } from './model-serving.js';
 import { Trainer } from './trainer.js';
+import { RecommendationService } from '../serving/recommendation-service.js';
 
 /** The models module as the roles and the HTTP layer see it. */
 export interface ModelServices {
   readonly registry: ModelRegistry;
   readonly serving: ModelServing;
   readonly trainer: Trainer;
+  /** The four-stage recommendation pipeline over the active model. */
+  readonly recommendations: RecommendationService;
   /** Loads the active model and trending; with `schedule`, trains on schedule and at start. */
   start(options: { schedule: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -34,16 +37,20 @@ export function createModelServices(
     logger,
     onTrained: (record, artifact) => serving.activate(record.version, artifact),
   });
+  const recommendations = new RecommendationService(engine, serving, config, logger);
   return {
     registry,
     serving,
     trainer,
+    recommendations,
     async start({ schedule }) {
       await serving.start();
+      recommendations.start();
       if (schedule) trainer.startSchedule(serving.activeVersion !== null);
     },
     async stop() {
       await trainer.stop();
+      await recommendations.stop();
       serving.stop();
     },
   };

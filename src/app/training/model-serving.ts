@@ -84,6 +84,15 @@ export class ModelServing {
     return this.serving?.version ?? null;
   }
 
+  get trendingItems(): TrendingCounter {
+    return this.trending;
+  }
+
+  /** Items never recommended: deleted, hidden, unavailable. */
+  get blockedItems(): IndexSet {
+    return this.gate;
+  }
+
   /** The pipeline serving now, for read-only use beside recommendations (search affinity). */
   get activeRecommender(): Recommender | undefined {
     return this.serving?.recommender;

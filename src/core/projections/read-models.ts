@@ -8,6 +8,7 @@ import { ItemCounters } from './item-counters.js';
 import type { Projection, ProjectionState, ResolvedInteraction } from './projection.js';
 import { EventTypes, type InteractionRecordedPayload } from '../events/event-types.js';
 import type { SnapshotContents } from './snapshot-codec.js';
+import { ScenarioStore } from '../serving/scenario-store.js';
 
 export type AppliedListener = (events: readonly StoredEvent[]) => void;
 
@@ -21,6 +22,8 @@ export class ReadModels {
   readonly users = new UserDirectory();
   readonly histories: InteractionHistories;
   readonly itemCounters: ItemCounters;
+  /** Serving scenarios (placements), kept in the log like everything else. */
+  readonly scenarios = new ScenarioStore();
   private readonly projections: Projection[];
   private readonly listeners: AppliedListener[] = [];
   private checkpointOffset = 0;
@@ -28,7 +31,13 @@ export class ReadModels {
   constructor(readonly interactionTypes: InteractionTypes) {
     this.histories = new InteractionHistories(this.catalog, this.users, interactionTypes);
     this.itemCounters = new ItemCounters(this.catalog, interactionTypes);
-    this.projections = [this.catalog, this.users, this.histories, this.itemCounters];
+    this.projections = [
+      this.catalog,
+      this.users,
+      this.histories,
+      this.itemCounters,
+      this.scenarios,
+    ];
   }
 
   get checkpoint(): number {

@@ -1,6 +1,7 @@
 import type { Random } from '../models/random.js';
 import type { CandidateSet } from './candidate-set.js';
 import type { CategoryIndex } from './category-index.js';
+import { SOURCE_COUNT } from './sources.js';
 
 export type Diversity =
   | { readonly mode: 'none' }
@@ -12,7 +13,8 @@ export type Diversity =
 /**
  * Writes the live candidates' slots into `order`, best first: the scenario's own sources
  * before the fallback chain's, then by score, then by the primary source's rank (so equal
- * scores keep that source's order), then by item index. Returns how many.
+ * scores keep that source's order), then by the best rank any source gave, then by item
+ * index. Returns how many.
  */
 export function sortByScore(set: CandidateSet, primary: number, order: Int32Array): number {
   let count = 0;
@@ -23,12 +25,25 @@ export function sortByScore(set: CandidateSet, primary: number, order: Int32Arra
     if (tier !== 0) return tier;
     const score = set.scores[b]! - set.scores[a]!;
     if (score !== 0 && !Number.isNaN(score)) return score;
-    const rankA = set.rank(a, primary) || Number.MAX_SAFE_INTEGER;
-    const rankB = set.rank(b, primary) || Number.MAX_SAFE_INTEGER;
+    const primaryA = set.rank(a, primary) || Number.MAX_SAFE_INTEGER;
+    const primaryB = set.rank(b, primary) || Number.MAX_SAFE_INTEGER;
+    if (primaryA !== primaryB) return primaryA - primaryB;
+    const rankA = bestRank(set, a);
+    const rankB = bestRank(set, b);
     if (rankA !== rankB) return rankA - rankB;
     return set.items[a]! - set.items[b]!;
   });
   return count;
+}
+
+/** The best rank any source gave the candidate (sources' own tie-breaks survive). */
+function bestRank(set: CandidateSet, slot: number): number {
+  let best = Number.MAX_SAFE_INTEGER;
+  for (let source = 0; source < SOURCE_COUNT; source++) {
+    const rank = set.rank(slot, source);
+    if (rank > 0 && rank < best) best = rank;
+  }
+  return best;
 }
 
 /**

@@ -334,7 +334,7 @@ export class ServingPipeline {
     const sources = request.scenario.sources;
     for (let index = 0; index < sources.length; index++) {
       const setting = sources[index]!;
-      if (this.clock() - started > budget) {
+      if (index > 0 && this.clock() - started > budget) {
         degraded.push(`retrieve: over its ${budget} ms budget, skipped ${setting.name}`);
         continue;
       }

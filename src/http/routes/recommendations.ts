@@ -1,106 +1,276 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type, type TObject, type TProperties } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EntityId, ErrorBody } from '../../contracts/schemas.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { ModelServices } from '../../app/training/model-services.js';
+import type {
+  RecommendParams,
+  RecommendationAnswer,
+  RecommendationService,
+} from '../../app/serving/recommendation-service.js';
+import { parseDiversity } from '../../core/serving/scenario.js';
+import type { RuleValue } from '../../core/rules/index.js';
+import { requestTrace } from '../../gateway/gateway.js';
 import type { HttpContext } from '../context.js';
+
+const ScenarioName = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+  description: 'A scenario name: letters, digits, `.`, `_`, `-`; at most 64 characters.',
+});
 
 const RecommendationBody = Type.Object({
   recommendationId: Type.String({
     description:
-      'Unique id of this answer; send it back in `context.recommendationId` of the events it leads to.',
+      'Unique id of this list: send it back as `recommendationId` for the next page, and in `context.recommendationId` of the events it leads to.',
   }),
-  items: Type.Array(Type.Object({ id: Type.String(), score: Type.Number() })),
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      score: Type.Number(),
+      explain: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description:
+            'With `explain=true`: the sources that proposed the item (score, rank), its feature values, the boost rules that matched and the parts of its score.',
+        }),
+      ),
+    }),
+  ),
+  scenario: Type.String({ description: 'The scenario that served the list.' }),
+  model: Type.Union([Type.String(), Type.Null()], { description: 'The model version serving.' }),
+  scorer: Type.Union([Type.Literal('blend'), Type.Literal('ranker')]),
+  degraded: Type.Optional(
+    Type.Literal(true, { description: 'A stage failed or ran over its budget and fell back.' }),
+  ),
+  reasons: Type.Optional(Type.Array(Type.String())),
 });
 
 const READ_POLICY = { policy: { scope: 'recommendations:read', pool: 'read' } } as const;
+const DIVERSITY_PATTERN = '^(none|mmr(:(0(\\.[0-9]+)?|1(\\.0+)?))?|cap:[1-9][0-9]{0,3})$';
+const RULE = Type.String({ maxLength: 4096 });
 
-/** `GET /v1/users/{id}/recommendations`, `/v1/items/{id}/similar`, `/v1/trending`. */
-export function registerRecommendationRoutes(app: FastifyInstance, context: HttpContext): void {
-  const { defaultK, maxK } = context.config.recommend;
-  const query = Type.Object(
+function commonParams(maxK: number, defaultK: number): TProperties {
+  return {
+    k: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: maxK,
+        default: defaultK,
+        description: 'How many items.',
+      }),
+    ),
+    offset: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description:
+          'Items to skip (the page start); ignored when paging on with `recommendationId`.',
+      }),
+    ),
+    scenario: Type.Optional(ScenarioName),
+    filter: Type.Optional({
+      ...RULE,
+      description: 'A filter rule every item must pass, on top of the scenario’s.',
+    }),
+    boost: Type.Optional({
+      ...RULE,
+      description: 'Boost rules (`boost(2) if price < 20`), applied on top of the scenario’s.',
+    }),
+    diversity: Type.Optional(
+      Type.String({
+        pattern: DIVERSITY_PATTERN,
+        description:
+          'Overrides the scenario’s: `none`, `mmr` or `mmr:<lambda>` (maximal marginal relevance), `cap:<n>` (at most n per category).',
+      }),
+    ),
+    explain: Type.Optional(Type.Boolean({ description: 'Explain each item’s score.' })),
+    recommendationId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'The next page of this earlier list: no item it already served comes again.',
+      }),
+    ),
+  };
+}
+
+function querySchema(maxK: number, defaultK: number): TObject {
+  return Type.Object(
     {
-      k: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          maximum: maxK,
-          default: defaultK,
-          description: 'How many items.',
-        }),
+      ...commonParams(maxK, defaultK),
+      exclude: Type.Optional(
+        Type.String({ maxLength: 65_536, description: 'Item ids to leave out, comma-separated.' }),
       ),
     },
     { additionalProperties: false },
   );
-  const models = (): ModelServices => {
-    if (context.models === undefined)
-      throw new KindredError('NOT_READY', 'recommendations are not available in this process');
-    return context.models;
+}
+
+function bodySchema(maxK: number, defaultK: number, extra: TProperties = {}): TObject {
+  return Type.Object(
+    {
+      ...commonParams(maxK, defaultK),
+      exclude: Type.Optional(
+        Type.Array(EntityId, { maxItems: 10_000, description: 'Item ids to leave out.' }),
+      ),
+      context: Type.Optional(
+        Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+          description: 'Values rules read as `context.<name>`.',
+        }),
+      ),
+      ...extra,
+    },
+    { additionalProperties: false },
+  );
+}
+
+interface RawParams {
+  k?: number;
+  offset?: number;
+  scenario?: string;
+  filter?: string;
+  boost?: string;
+  diversity?: string;
+  explain?: boolean;
+  recommendationId?: string;
+  exclude?: string | string[];
+  context?: Record<string, unknown>;
+}
+
+function paramsOf(raw: RawParams, defaultK: number): RecommendParams {
+  const exclude =
+    typeof raw.exclude === 'string'
+      ? raw.exclude
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== '')
+      : raw.exclude;
+  const diversity = raw.diversity === undefined ? undefined : parseDiversity(raw.diversity);
+  if (raw.diversity !== undefined && diversity === undefined)
+    throw new KindredError('INVALID_REQUEST', `diversity "${raw.diversity}" is not understood`, {
+      path: 'diversity',
+    });
+  return {
+    k: raw.k ?? defaultK,
+    ...(raw.offset === undefined ? {} : { offset: raw.offset }),
+    ...(raw.scenario === undefined ? {} : { scenario: raw.scenario }),
+    ...(raw.filter === undefined ? {} : { filter: raw.filter }),
+    ...(raw.boost === undefined ? {} : { boost: raw.boost }),
+    ...(exclude === undefined ? {} : { exclude }),
+    ...(diversity === undefined ? {} : { diversity }),
+    explain: raw.explain ?? false,
+    ...(raw.recommendationId === undefined ? {} : { recommendationId: raw.recommendationId }),
+    ...(raw.context === undefined
+      ? {}
+      : { context: raw.context as Readonly<Record<string, RuleValue>> }),
   };
-  const kOf = (request: { query: unknown }): number =>
-    (request.query as { k?: number }).k ?? defaultK;
+}
 
-  app.get(
+/**
+ * Recommendations for a user, similar items, an anonymous session and trending, each as
+ * GET (query parameters) and POST (the same as a JSON body).
+ */
+export function registerRecommendationRoutes(app: FastifyInstance, context: HttpContext): void {
+  const { defaultK, maxK } = context.config.recommend;
+  const query = querySchema(maxK, defaultK);
+  const body = bodySchema(maxK, defaultK);
+  const service = (): RecommendationService => {
+    const models: ModelServices | undefined = context.models;
+    if (models === undefined)
+      throw new KindredError('NOT_READY', 'recommendations are not available in this process');
+    return models.recommendations;
+  };
+  const raw = (request: FastifyRequest): RawParams =>
+    (request.method === 'POST' ? request.body : request.query) as RawParams;
+  const answer = (result: RecommendationAnswer): RecommendationAnswer => result;
+  const response = { 200: RecommendationBody, '4xx': ErrorBody, '5xx': ErrorBody };
+
+  const both = (
+    url: string,
+    summary: string,
+    description: string,
+    params: TObject | undefined,
+    handler: (request: FastifyRequest, params: RecommendParams) => RecommendationAnswer,
+  ): void => {
+    for (const method of ['GET', 'POST'] as const) {
+      app.route({
+        method,
+        url,
+        config: READ_POLICY,
+        schema: {
+          summary: method === 'GET' ? summary : `${summary} (parameters as a JSON body)`,
+          description,
+          tags: ['recommendations'],
+          ...(params === undefined ? {} : { params }),
+          ...(method === 'GET' ? { querystring: query } : { body }),
+          response,
+        },
+        handler: async (request) => answer(handler(request, paramsOf(raw(request), defaultK))),
+      });
+    }
+  };
+
+  const id = Type.Object({ id: EntityId });
+  both(
     '/v1/users/:id/recommendations',
-    {
-      config: READ_POLICY,
-      schema: {
-        summary: 'Personalized recommendations for a user',
-        description:
-          "Ranked by the trained pipeline from the user's latest interactions, including ones recorded a moment ago; " +
-          'items the user has seen and hidden or unavailable items are never returned. ' +
-          'A user the engine does not know (or with nothing to go on, or before any model is trained) gets trending items.',
-        tags: ['recommendations'],
-        params: Type.Object({ id: EntityId }),
-        querystring: query,
-        response: { 200: RecommendationBody, '4xx': ErrorBody, '5xx': ErrorBody },
-      },
-    },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const answer = models().serving.recommendForUser(id, kOf(request));
-      return { recommendationId: answer.recommendationId, items: answer.items };
-    },
+    'Personalized recommendations for a user',
+    "Four stages: candidates from the scenario's sources (the trained pipeline, the user's recent items' neighbours, " +
+      'trending, content, popular in their favourite categories), filtered (seen, negative feedback, hidden or unavailable, ' +
+      'excluded, rule filters), scored (blend or learned ranker) and ordered (diversity, exploration, pinned items, page). ' +
+      "Reads the user's interactions as of now, including one acknowledged a moment ago. An unknown user, or one with " +
+      'nothing to go on, gets the fallback chain (trending by default).',
+    id,
+    (request, params) =>
+      service().forUser((request.params as { id: string }).id, params, requestTrace(request)),
   );
-
-  app.get(
+  both(
     '/v1/items/:id/similar',
-    {
-      config: READ_POLICY,
-      schema: {
-        summary: 'Items similar to an item',
-        description:
-          'What the trained pipeline recommends to someone whose history is just this item. Hidden and unavailable ' +
-          'items are left out. An item the model has never seen interactions for gets trending items.',
-        tags: ['recommendations'],
-        params: Type.Object({ id: EntityId }),
-        querystring: query,
-        response: { 200: RecommendationBody, '4xx': ErrorBody, '5xx': ErrorBody },
-      },
-    },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const answer = models().serving.similarItems(id, kOf(request));
-      return { recommendationId: answer.recommendationId, items: answer.items };
-    },
+    'Items similar to an item',
+    'What the trained pipeline recommends to someone whose history is just this item, through the same stages. ' +
+      '404 for an unknown item; 409 before any model is trained.',
+    id,
+    (request, params) =>
+      service().similar((request.params as { id: string }).id, params, requestTrace(request)),
+  );
+  both(
+    '/v1/trending',
+    'What is popular now',
+    'Items by their recent interactions, each weighing less as it ages (half-life `recommend.trendingHalfLifeHours`); ' +
+      'updated by every interaction, no training needed. Scores are relative to the first item.',
+    undefined,
+    (request, params) => service().trending(params, requestTrace(request)),
   );
 
-  app.get(
-    '/v1/trending',
+  app.post(
+    '/v1/sessions/recommendations',
     {
       config: READ_POLICY,
       schema: {
-        summary: 'What is popular now',
+        summary: 'Recommendations for an anonymous session',
         description:
-          'Items by their recent interactions, each weighing less as it ages (half-life `recommend.trendingHalfLifeHours`); ' +
-          'updated by every interaction, no training needed. Scores are relative to the first item.',
+          'For a visitor without a user id: `items` are the items of their session, newest first; they are treated as ' +
+          'clicks, folded in like a user history, and left out of the answer.',
         tags: ['recommendations'],
-        querystring: query,
-        response: { 200: RecommendationBody, '4xx': ErrorBody, '5xx': ErrorBody },
+        body: bodySchema(maxK, defaultK, {
+          items: Type.Optional(
+            Type.Array(EntityId, {
+              maxItems: 1000,
+              description:
+                'The session’s items, newest first (none: the fallback chain, trending by default).',
+            }),
+          ),
+        }),
+        response,
       },
     },
     async (request) => {
-      const answer = models().serving.trendingFor(kOf(request));
-      return { recommendationId: answer.recommendationId, items: answer.items };
+      const rawBody = request.body as RawParams & { items?: string[] };
+      return answer(
+        service().forSession(
+          rawBody.items ?? [],
+          paramsOf(rawBody, defaultK),
+          requestTrace(request),
+        ),
+      );
     },
   );
 }
