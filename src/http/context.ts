@@ -1,6 +1,7 @@
 import type { Engine } from '../app/engine.js';
 import type { KindredConfig } from '../config/settings.js';
 import type { ModelServices } from '../app/training/model-services.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** What route modules get: the engine and the config, nothing global. */
 export interface HttpContext {
@@ -10,6 +11,8 @@ export interface HttpContext {
   ready(): boolean;
   /** Models: recommendations, training, the registry (absent: those routes answer NOT_READY). */
   readonly models?: ModelServices;
+  /** Tests: spans go here (synchronously) instead of OTLP. */
+  readonly spanExporter?: SpanExporter;
 }
 
 /** Bodies whose rows are validated one by one (to report every bad row) carry this mark. */

@@ -115,7 +115,11 @@ export async function buildHttpServer(
   });
 
   // Auth, scopes, rate limits, shedding, timeouts, CORS, metrics, tracing: before the routes.
-  registerGateway(app, { config, engine: context.engine });
+  registerGateway(app, {
+    config,
+    engine: context.engine,
+    ...(context.spanExporter ? { spanExporter: context.spanExporter } : {}),
+  });
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerEventRoutes(app, context);

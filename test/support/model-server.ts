@@ -1,5 +1,6 @@
 // The engine with its models module and the HTTP API on a real socket, over in-memory
 // storage: for tests of recommendations, training and swaps that want real HTTP.
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { Engine } from '../../src/app/engine.js';
 import { MemoryEventLog } from '../../src/adapters/memory/memory-event-log.js';
@@ -25,7 +26,7 @@ export interface ModelServer {
 /** Starts without a schedule (tests train when they mean to) unless `schedule` is set. */
 export async function startModelServer(
   env: Record<string, string> = {},
-  options: { schedule?: boolean } = {},
+  options: { schedule?: boolean; spanExporter?: SpanExporter } = {},
 ): Promise<ModelServer> {
   const config = loadConfig({ env: { KINDRED_TRAINING_ON_START: 'false', ...env } });
   const logger = pino({ level: process.env['KINDRED_TEST_LOG'] ?? 'silent' });
@@ -38,7 +39,16 @@ export async function startModelServer(
   await engine.start({ follow: true });
   const models = createModelServices(engine, config, logger);
   await models.start({ schedule: options.schedule ?? false });
-  const app = await buildHttpServer({ engine, config, ready: () => true, models }, logger);
+  const app = await buildHttpServer(
+    {
+      engine,
+      config,
+      ready: () => true,
+      models,
+      ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
+    },
+    logger,
+  );
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new JsonClient(address, { maxSockets: 64 });
   return {
