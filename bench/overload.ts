@@ -34,7 +34,7 @@ function markdown(report: OverloadReport, bulkhead: BulkheadReport, seconds: num
     '',
     '| measure | value |',
     '| --- | --- |',
-    `| capacity (closed loops with 2, 4 and 8 clients: the best 2xx rate) | ${report.capacity} req/s |`,
+    `| capacity (the best 2xx rate of closed loops with 2, 4 and 8 clients and of open-loop load at 1.5x) | ${report.capacity} req/s |`,
     `| unloaded latency (open loop at ${report.unloaded.rate} req/s) | p50 ${report.unloaded.p50} ms, p99 ${report.unloaded.p99} ms |`,
     `| offered load | ${o.rate} req/s (2x capacity) for ${o.seconds} s: ${o.sent} requests |`,
     `| admitted (2xx) | ${o.admitted} (${o.admittedPerSecond} req/s) |`,

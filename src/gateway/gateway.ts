@@ -39,6 +39,7 @@ import {
 import { ADMITTED, EXEMPT, LoadShedder, POOL_INDEX, SHED_POOL_FULL } from './load-shedder.js';
 import {
   rateLimitHeaders,
+  rateLimitPolicy,
   type RateDecision,
   type RateLimiter,
   type RateRule,
@@ -264,6 +265,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
     config.rateLimit.perAddress > 0
       ? { perSecond: config.rateLimit.perAddress, burst: config.rateLimit.perAddressBurst }
       : null;
+  const keyPolicy = keyRule === null ? '' : rateLimitPolicy(keyRule);
   const trustHops = config.rateLimit.trustProxyHops;
   const bulkBytes = config.overload.bulkBodyBytes;
   const handlerTimeout = config.overload.handlerTimeoutMs;
@@ -377,7 +379,12 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
     const decision = limiter.take(`k:${caller.id}`, keyRule);
     const apply = (d: RateDecision): void => {
       if (!d.allowed) return refuseRate(reply, d, keyRule, 'key');
-      reply.headers(rateLimitHeaders(d, keyRule));
+      // The hot path of every API-key request: no object, the policy text made once.
+      reply
+        .header('ratelimit-limit', d.limit)
+        .header('ratelimit-remaining', d.remaining)
+        .header('ratelimit-reset', d.resetSeconds)
+        .header('ratelimit-policy', keyPolicy);
       checkAddress();
     };
     if (decision instanceof Promise) {
@@ -405,17 +412,23 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
     reject(reply, 401, body);
   };
 
-  /** Once a bulk write's body is in, its work begins: the delay guard must know. */
+  /**
+   * Once a bulk write's body is in, its work begins (parsing it first): the delay guard
+   * must know. A body still trickling in does not count.
+   */
   const markBulkWork = (
     request: FastifyRequest,
     _reply: FastifyReply,
-    done: HookHandlerDoneFunction,
+    payload: NodeJS.ReadableStream,
+    done: (error: Error | null, payload?: NodeJS.ReadableStream) => void,
   ): void => {
-    if (request.kindredPool === POOL_INDEX.bulk && !request.kindredBulkWorking) {
-      request.kindredBulkWorking = true;
-      shedder.bulkBegan();
-    }
-    done();
+    if (request.kindredPool === POOL_INDEX.bulk)
+      payload.once('end', () => {
+        if (request.kindredBulkWorking || request.kindredPool < 0) return;
+        request.kindredBulkWorking = true;
+        shedder.bulkBegan();
+      });
+    done(null, payload);
   };
 
   app.addHook('onRoute', (routeOptions: RouteOptions) => {
@@ -444,7 +457,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
     if (
       Object.values(states).some((s) => s.pool === POOL_INDEX.write || s.pool === POOL_INDEX.bulk)
     )
-      routeOptions.preValidation = appendHook(routeOptions.preValidation, markBulkWork);
+      routeOptions.preParsing = appendHook(routeOptions.preParsing, markBulkWork as never);
     if (methods.includes('POST') && routeOptions.url === '/v1/events') {
       const existing = routeOptions.preSerialization;
       const countEvents = (

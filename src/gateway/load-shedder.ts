@@ -49,8 +49,6 @@ const BACK_TO_BACK_MS = 0.5;
  * long); an open-loop overload fills turns with dozens.
  */
 const MIN_QUEUE = Int32Array.from([1, 4, 0, 1, 0]);
-/** How long after a bulk write ended its turn may still be delaying other requests. */
-const BULK_SHADOW_MS = 100;
 /** A bulk write still "being applied" after this long without news is assumed gone. */
 const BULK_STALE_MS = 60_000;
 /** Bulk writes give way while reads or writes were admitted this recently. */
@@ -81,7 +79,7 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * sheds, bulk writes (which have no target: one batch is one long turn) are refused too
  * if reads or writes were admitted in the last second, so an import gives way to
  * interactive traffic, and the reads and writes its batches delayed are still served
- * rather than shed; alone, an import runs at full speed. A shed answer costs a few
+ * rather than shed (until a turn runs on time again); alone, an import runs at full speed. A shed answer costs a few
  * microseconds, so the engine keeps its throughput for what it admits.
  *
  * Per request the cost is a clock read, a few comparisons and, once per turn, one
@@ -117,6 +115,7 @@ export class LoadShedder {
   private lastInteractiveAt = -Infinity;
   private lastBulkAt = -Infinity;
   private bulkWorking = 0;
+  private bulkShadow = false;
   private readonly closeTurn = (): void => this.endTurn();
   /** Largest wait estimate seen since the last read (for the metrics). */
   private maxWaitSeen = 0;
@@ -183,20 +182,23 @@ export class LoadShedder {
     this.lastBulkAt = this.now();
   }
 
-  /** The bulk write that began has done its work (its answer is being sent, or it failed). */
+  /**
+   * The bulk write that began has done its work (its answer is being sent, or it failed).
+   * The requests it held up are served until a turn runs on time again.
+   */
   bulkEnded(): void {
     if (this.bulkWorking > 0) this.bulkWorking--;
     this.lastBulkAt = this.now();
+    this.bulkShadow = true;
   }
 
   /**
-   * A bulk write is being applied, or ended so recently that the turn after it is still
-   * delayed. (A count that was never brought back, should a request vanish without any of
-   * its end hooks, stops counting after BULK_STALE_MS.)
+   * A bulk write is being applied, or the queue it built up is still draining (no turn
+   * has run on time since it ended). A count that was never brought back, should a
+   * request vanish without any of its end hooks, stops counting after BULK_STALE_MS.
    */
   private importing(now: number): boolean {
-    const since = now - this.lastBulkAt;
-    return since < BULK_SHADOW_MS || (this.bulkWorking > 0 && since < BULK_STALE_MS);
+    return this.bulkShadow || (this.bulkWorking > 0 && now - this.lastBulkAt < BULK_STALE_MS);
   }
 
   /** Gives back a slot (a request that ended without an answer, e.g. aborted). */
@@ -286,6 +288,7 @@ export class LoadShedder {
       return;
     }
     this.lateSince = -1;
+    this.bulkShadow = false;
     if (this.pressure) {
       if (this.calmSince < 0) this.calmSince = end;
       else if (end - this.calmSince >= this.grace) {

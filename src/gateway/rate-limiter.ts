@@ -31,16 +31,20 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** The `RateLimit-Policy` value of a rule: `burst;w=seconds to refill`. */
+export function rateLimitPolicy(rule: RateRule): string {
+  return `${rule.burst};w=${Math.max(1, Math.ceil(rule.burst / rule.perSecond))}`;
+}
+
 /** IETF draft (httpapi-ratelimit-headers) fields for a decision, names lower-case. */
 export function rateLimitHeaders(
   decision: RateDecision,
   rule: RateRule,
 ): Record<string, string | number> {
-  const window = Math.max(1, Math.ceil(rule.burst / rule.perSecond));
   return {
     'ratelimit-limit': decision.limit,
     'ratelimit-remaining': decision.remaining,
     'ratelimit-reset': decision.resetSeconds,
-    'ratelimit-policy': `${rule.burst};w=${window}`,
+    'ratelimit-policy': rateLimitPolicy(rule),
   };
 }
