@@ -16,7 +16,6 @@
 import { readFileSync } from 'node:fs';
 import {
   LoadClient,
-  percentile,
   summarize,
   type LoadRequest,
   type RunResult,
