@@ -187,6 +187,21 @@ describe('serving pipeline', () => {
     const offset = await get<Answer>('/v1/users/u3-2/recommendations?k=5&offset=5');
     assert.deepEqual(ids(offset.body), ids(second.body));
 
+    // Deeper than the scenario's candidate budget (100): served pages are excluded at the
+    // source, so the trained pipeline keeps answering, page after page.
+    const deep = await get<Answer>('/v1/users/u3-2/recommendations?k=120');
+    let pageId: string | undefined;
+    const pages: string[] = [];
+    for (let page = 0; page < 3; page++) {
+      const next = await get<Answer>(
+        `/v1/users/u3-2/recommendations?k=40${pageId === undefined ? '' : `&recommendationId=${pageId}`}`,
+      );
+      assert.equal(next.body.degraded, undefined);
+      pageId = next.body.recommendationId;
+      pages.push(...ids(next.body));
+    }
+    assert.deepEqual(pages, ids(deep.body));
+
     const foreign = await get<ErrorAnswer>(
       `/v1/users/u1-2/recommendations?recommendationId=${first.body.recommendationId}`,
     );

@@ -215,8 +215,8 @@ test('filters: seen, negative feedback, unavailable, the exclude list and the ru
   for (const gone of [0, 2, 3, 48, 49, 50, 55]) assert.ok(!ids.has(gone), `${gone} is left out`);
   assert.ok(ids.has(1), 'views do not mark items seen by default');
   assert.equal(result.items.length, 50 - 5);
-  // Sources never propose seen or disliked items; the filter catches the rest.
-  assert.deepEqual(result.removed, { excluded: 2, rule: 1 });
+  // Sources never propose seen, disliked or excluded items; the filter catches the rest.
+  assert.deepEqual(result.removed, { rule: 1 });
   // Seen types are configurable: counting views hides item 1 too.
   const seenTypes = Uint8Array.from(types.seenMask);
   seenTypes[VIEW] = 1;

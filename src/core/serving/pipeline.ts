@@ -185,6 +185,7 @@ export class ServingPipeline {
   private readonly orderScratch: Int32Array;
   private readonly blocked: IndexSet;
   private world: ServingWorld | undefined;
+  private requestExclude: IndexSet | undefined;
 
   constructor(
     itemCapacity: number,
@@ -208,11 +209,15 @@ export class ServingPipeline {
     this.features = new Float32Array(capacity * FEATURE_COUNT);
     this.order = new Int32Array(capacity);
     this.orderScratch = new Int32Array(capacity);
+    // What no source should propose: seen or disliked, the subject item, excluded (the
+    // request's list and pages already served), deleted, hidden or unavailable. Sources
+    // then need budgets only as deep as the page, however many items are excluded.
     this.blocked = {
       has: (index) =>
-        this.marks[index] !== undefined && this.marks[index] !== 0
-          ? true
-          : index === this.subjectItem || (this.world?.gate.has(index) ?? false),
+        (this.marks[index] !== undefined && this.marks[index] !== 0) ||
+        index === this.subjectItem ||
+        (this.requestExclude?.has(index) ?? false) ||
+        (this.world?.gate.has(index) ?? false),
     };
   }
 
@@ -254,6 +259,7 @@ export class ServingPipeline {
     const { subject, scenario } = request;
     this.historyCount = 0;
     this.subjectItem = subject.kind === 'item' ? subject.item : -1;
+    this.requestExclude = request.exclude;
     if (subject.kind === 'user')
       this.historyCount = subject.reader.readRecent(
         subject.user,
@@ -319,6 +325,7 @@ export class ServingPipeline {
     this.markedCount = 0;
     this.set.clear();
     this.world = undefined;
+    this.requestExclude = undefined;
   }
 
   // ---- retrieve ----
@@ -388,10 +395,16 @@ export class ServingPipeline {
       case 'cf':
         if (world.cf === undefined) return undefined;
         if (subject.kind === 'user')
-          return world.cf.recommend(subject.reader, subject.user, budget, world.gate, subject.user);
+          return world.cf.recommend(
+            subject.reader,
+            subject.user,
+            budget,
+            this.blocked,
+            subject.user,
+          );
         if (subject.kind === 'session')
-          return world.cf.recommend(subject.reader, 0, budget, world.gate, null);
-        if (subject.kind === 'item') return world.cf.similar(subject.item, budget, world.gate);
+          return world.cf.recommend(subject.reader, 0, budget, this.blocked, null);
+        if (subject.kind === 'item') return world.cf.similar(subject.item, budget, this.blocked);
         return undefined;
       case 'recent':
         return this.recent(world, budget);
@@ -514,7 +527,7 @@ export class ServingPipeline {
       if (this.set.aliveCount() >= needed) break;
       const from = this.set.count;
       try {
-        this.runSource(world, request, name, needed + this.markedCount, 1);
+        this.runSource(world, request, name, needed, 1);
       } catch (error) {
         degraded.push(`retrieve: fallback ${name} failed (${messageOf(error)})`);
         continue;
