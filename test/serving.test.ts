@@ -161,6 +161,20 @@ describe('serving pipeline', () => {
       'the boosted block comes first (from trending or cf)',
     );
 
+    // Rules read the user's attributes and the request's context.
+    await kindred.client.put('/v1/users/u2-1', { id: 'u2-1', attributes: { maxPrice: 3 } });
+    const personal = await kindred.client.post<Answer>('/v1/users/u2-1/recommendations', {
+      k: 4,
+      filter: 'price <= user.maxPrice and not (id in context.hidden)',
+      context: { hidden: ['i2-0'] },
+    });
+    assert.equal(personal.status, 200, personal.text);
+    assert.equal(personal.body.items.length, 4);
+    for (const id of ids(personal.body)) {
+      assert.ok(Number(id.split('-')[1]) <= 3, id);
+      assert.notEqual(id, 'i2-0');
+    }
+
     const badFilter = await get<ErrorAnswer>(
       `/v1/users/u2-1/recommendations?filter=${encodeURIComponent('price >')}`,
     );

@@ -184,9 +184,14 @@ export class RecommendationService {
     const subject: Subject = known
       ? { kind: 'user', user, reader: models.histories }
       : { kind: 'none' };
-    const attributes = known ? models.users.at(user)?.attributes : undefined;
     return this.serve(subject, `user:${userId}`, params, trace, {
-      user: { id: userId, ...(attributes as Record<string, RuleValue> | undefined) },
+      // Built only when a rule needs it.
+      user: () => ({
+        id: userId,
+        ...((known ? models.users.at(user)?.attributes : undefined) as
+          | Record<string, RuleValue>
+          | undefined),
+      }),
       userId,
     });
   }
@@ -234,7 +239,7 @@ export class RecommendationService {
     subjectKey: string,
     params: RecommendParams,
     trace: StageTracer,
-    who: { user?: Record<string, RuleValue>; userId?: string },
+    who: { user?: () => Record<string, RuleValue>; userId?: string },
     fixed?: Scenario,
   ): RecommendationAnswer {
     const models = this.engine.readModels;
@@ -257,24 +262,37 @@ export class RecommendationService {
       resolved.fallback.includes('content')
     )
       this.ensureContent();
-    const exclude = new Set<number>();
-    for (const id of params.exclude ?? []) {
-      const index = models.catalog.ids.indexOf(id);
-      if (index !== undefined) exclude.add(index);
+    let exclude: Set<number> | undefined;
+    if (params.exclude !== undefined || continued !== undefined) {
+      exclude = new Set<number>();
+      for (const id of params.exclude ?? []) {
+        const index = models.catalog.ids.indexOf(id);
+        if (index !== undefined) exclude.add(index);
+      }
+      if (continued !== undefined) for (const item of continued.served) exclude.add(item);
     }
-    if (continued !== undefined) for (const item of continued.served) exclude.add(item);
-    const bindings: RuleBindings = {
-      user: who.user,
-      context: { ...params.context, exclude: [...(params.exclude ?? [])], scenario: scenario.name },
-      now: Date.now() / 1000,
-    };
-    const predicates = this.predicates(scenario.config, params, bindings);
+    const hasRules =
+      scenario.config.filter !== undefined ||
+      scenario.config.boost !== undefined ||
+      params.filter !== undefined ||
+      params.boost !== undefined;
+    const predicates = hasRules
+      ? this.predicates(scenario.config, params, {
+          user: who.user?.(),
+          context: {
+            ...params.context,
+            exclude: [...(params.exclude ?? [])],
+            scenario: scenario.name,
+          },
+          now: Date.now() / 1000,
+        })
+      : {};
     const result = this.pipeline.run(this.world, {
       subject,
       scenario: resolved,
       k: params.k,
       offset: continued === undefined ? (params.offset ?? 0) : 0,
-      exclude,
+      ...(exclude === undefined ? {} : { exclude }),
       ...predicates,
       explain: params.explain ?? false,
       now: Date.now() / 1000,
