@@ -285,6 +285,9 @@ describe('serving pipeline', () => {
       fallback: ['trending'],
       boost: 'boost(1.5) if price < 5',
     });
+    // The content model is fitted off the request path on first use.
+    await get<Answer>('/v1/users/u1-5/recommendations?k=10&scenario=mixed');
+    await new Promise((resolve) => setImmediate(resolve));
     const explained = await get<Answer>(
       '/v1/users/u1-5/recommendations?k=10&scenario=mixed&explain=true',
     );
@@ -306,7 +309,8 @@ describe('serving pipeline', () => {
       assert.equal(explain.rules.length, cheap ? 1 : 0, item.id);
       assert.ok(Math.abs(explain.score.blend * explain.score.boost - explain.score.final) < 1e-9);
     }
-    assert.ok(proposers.size >= 2, [...proposers].join());
+    assert.ok(proposers.size >= 3, [...proposers].join());
+    assert.ok(proposers.has('content'), [...proposers].join());
     const plain = await get<Answer>('/v1/users/u1-5/recommendations?k=3');
     assert.equal(plain.body.items[0]!.explain, undefined);
   });

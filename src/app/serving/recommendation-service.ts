@@ -123,6 +123,8 @@ export class RecommendationService {
   private categoriesBuiltAt = 0;
   private content: ContentModel | undefined;
   private contentBuiltAt = Number.NEGATIVE_INFINITY;
+  private contentDirty = false;
+  private contentPending = false;
   private ranker: LogisticRanker | undefined;
   private rowsAtLastFit = 0;
   private fitting = false;
@@ -453,24 +455,43 @@ export class RecommendationService {
     }
   }
 
-  /** The content model, fitted on demand (a scenario uses the `content` source). */
+  /**
+   * The content model is fitted on demand (a scenario uses the `content` source), off the
+   * request path: the source proposes nothing until it is ready. Refitted when the
+   * catalog changed, at most once per CONTENT_REFRESH_MS.
+   */
   private ensureContent(): void {
     const now = Date.now();
-    if (this.content !== undefined && now - this.contentBuiltAt < CONTENT_REFRESH_MS) return;
-    const catalog = this.engine.readModels.catalog;
-    const items = Array.from({ length: catalog.capacity }, (_, index) => catalog.at(index));
-    this.content = fitContent(
-      items.map((item) =>
-        item === undefined
-          ? undefined
-          : {
-              title: item.title,
-              categories: item.categories,
-              attributes: item.attributes as Record<string, string | number | boolean>,
-            },
-      ),
-    );
-    this.contentBuiltAt = now;
+    if (this.contentPending) return;
+    if (
+      this.content !== undefined &&
+      (!this.contentDirty || now - this.contentBuiltAt < CONTENT_REFRESH_MS)
+    )
+      return;
+    this.contentPending = true;
+    setImmediate(() => {
+      try {
+        this.contentDirty = false;
+        const catalog = this.engine.readModels.catalog;
+        const items = Array.from({ length: catalog.capacity }, (_, index) => catalog.at(index));
+        this.content = fitContent(
+          items.map((item) =>
+            item === undefined
+              ? undefined
+              : {
+                  title: item.title,
+                  categories: item.categories,
+                  attributes: item.attributes as Record<string, string | number | boolean>,
+                },
+          ),
+        );
+        this.contentBuiltAt = Date.now();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'content model not fitted; the content source is off');
+      } finally {
+        this.contentPending = false;
+      }
+    });
   }
 
   private onApplied(events: readonly StoredEvent[]): void {
@@ -502,6 +523,7 @@ export class RecommendationService {
         event.type === EventTypes.itemDeleted.type
       ) {
         this.categoriesDirty = true;
+        this.contentDirty = true;
       }
     }
     if (labelled) this.maybeFitRanker();
