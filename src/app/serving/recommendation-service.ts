@@ -119,7 +119,7 @@ export class RecommendationService {
   private readonly resolved = new Map<string, ResolvedScenario>();
   private readonly world: ServingWorld;
   private categories: CategoryIndex;
-  private categoriesDirty = false;
+  private categoryTimer: NodeJS.Timeout | undefined;
   private categoriesBuiltAt = 0;
   private content: ContentModel | undefined;
   private contentBuiltAt = Number.NEGATIVE_INFINITY;
@@ -140,7 +140,6 @@ export class RecommendationService {
     const readModels = engine.readModels;
     const settings = config.serving;
     this.categories = CategoryIndex.build(readModels.catalog);
-    this.categoriesBuiltAt = Date.now();
     this.pipeline = new ServingPipeline(readModels.catalog.capacity, this.categories, {
       maxCandidates: settings.maxCandidates,
     });
@@ -162,6 +161,8 @@ export class RecommendationService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    if (this.categoryTimer !== undefined) clearTimeout(this.categoryTimer);
+    this.categoryTimer = undefined;
     await this.impressions.flush();
   }
 
@@ -245,7 +246,6 @@ export class RecommendationService {
     fixed?: Scenario,
   ): RecommendationAnswer {
     const models = this.engine.readModels;
-    this.refreshCatalogIndexes();
     let continued = undefined as ReturnType<RecommendationLog['get']>;
     if (params.recommendationId !== undefined) {
       continued = this.lists.get(params.recommendationId);
@@ -444,15 +444,20 @@ export class RecommendationService {
     };
   }
 
-  /** Category index and content model follow catalog changes, rebuilt at most so often. */
-  private refreshCatalogIndexes(): void {
-    const now = Date.now();
-    if (this.categoriesDirty && now - this.categoriesBuiltAt >= CATEGORY_REFRESH_MS) {
+  /**
+   * The category index follows catalog changes off the request path: rebuilt on a timer
+   * after item events, at most once per CATEGORY_REFRESH_MS. Hidden, unavailable and
+   * deleted items never wait for it: the gate reads the live catalog.
+   */
+  private scheduleCategoryRebuild(): void {
+    if (this.categoryTimer !== undefined) return;
+    const wait = Math.max(0, CATEGORY_REFRESH_MS - (Date.now() - this.categoriesBuiltAt));
+    this.categoryTimer = setTimeout(() => {
+      this.categoryTimer = undefined;
       this.categories = CategoryIndex.build(this.engine.readModels.catalog);
       this.pipeline.useCategories(this.categories);
-      this.categoriesDirty = false;
-      this.categoriesBuiltAt = now;
-    }
+      this.categoriesBuiltAt = Date.now();
+    }, wait).unref();
   }
 
   /**
@@ -522,7 +527,7 @@ export class RecommendationService {
         event.type === EventTypes.itemPatched.type ||
         event.type === EventTypes.itemDeleted.type
       ) {
-        this.categoriesDirty = true;
+        this.scheduleCategoryRebuild();
         this.contentDirty = true;
       }
     }
