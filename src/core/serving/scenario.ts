@@ -50,11 +50,16 @@ export interface Scenario {
 
 export const DEFAULT_SCENARIO = 'default';
 
+/**
+ * Generous on purpose: a safety net against a stage gone wrong, not a trigger for the
+ * scheduling jitter of a busy machine (a skipped `cf` stage serves trending instead).
+ * Scenarios that prefer a fast fallback set tighter ones.
+ */
 export const DEFAULT_STAGE_BUDGETS: StageBudgets = {
-  retrieveMs: 50,
-  filterMs: 20,
-  scoreMs: 20,
-  orderMs: 20,
+  retrieveMs: 200,
+  filterMs: 50,
+  scoreMs: 50,
+  orderMs: 50,
 };
 
 /**
