@@ -27,6 +27,8 @@ export interface BlendExplanation {
 export interface Booster {
   /** True when a user's parts take part (affinity or categories). */
   readonly personalized: boolean;
+  /** `boost(doc, text) ≤ text × ceiling` for every item: each signal is at most 1. */
+  readonly ceiling: number;
   boost(doc: number, text: number): number;
   explain(doc: number, text: number): BlendExplanation;
 }
@@ -120,8 +122,18 @@ export class SearchPersonalizer {
       if (shares !== undefined) m += blend.categories * categoryPart(doc);
       return m;
     };
+    // Popularity is 0 for every item until one has an interaction; the margin covers
+    // rounding in the cosine and the shares, which may land a hair above 1.
+    const ceiling =
+      (1 +
+        (maxLog > 0 ? blend.popularity : 0) +
+        blend.recency +
+        (vector !== undefined ? blend.affinity : 0) +
+        (shares !== undefined ? blend.categories : 0)) *
+      (1 + 1e-6);
     return {
       personalized: vector !== undefined || shares !== undefined,
+      ceiling,
       boost: (doc, text) => text * multiplier(doc),
       explain: (doc, text) => {
         const m = multiplier(doc);

@@ -208,6 +208,7 @@ export class SearchService {
       limit: request.k,
       items: request.items,
       boost: booster.boost,
+      boostCeiling: booster.ceiling,
       ...(filter === undefined ? {} : { filter }),
     });
     const catalog = this.engine.readModels.catalog;

@@ -18,6 +18,7 @@ import { FacetStore } from './index/facets.js';
 import { InvertedIndex, type InvertedIndexJson } from './index/inverted-index.js';
 import type { PackedLists } from './index/packed-lists.js';
 import { SortableStore } from './index/sortables.js';
+import { TitleBuckets } from './index/title-buckets.js';
 import { TitleTermCounts } from './index/title-counts.js';
 import { Visibility } from './index/visibility.js';
 import type { ItemSource } from './item-source.js';
@@ -53,6 +54,7 @@ export class SearchIndex implements Projection {
   private readonly synonyms: Synonyms;
   private state: SearchState;
   private titleCounts = new TitleTermCounts();
+  private titleBuckets = new TitleBuckets();
 
   constructor(
     private readonly items: ItemSource,
@@ -124,7 +126,7 @@ export class SearchIndex implements Projection {
 
   /** Autocomplete: query completions and items whose title matches what is typed. */
   suggest(input: string, options: SuggestOptions = {}): Suggestions {
-    return suggest(this.state, this.titleCounts, input, options);
+    return suggest(this.state, this.titleCounts, this.titleBuckets, input, options);
   }
 
   /** Folds recent writes into the compact main segment (also done automatically). */
@@ -142,6 +144,7 @@ export class SearchIndex implements Projection {
     const { index, visibility, facets, sortables } = this.state;
     if (index.isIndexed(doc) && !visibility.isHidden(doc)) this.titleCounts.adjust(index, doc, -1);
     index.upsert(doc, item);
+    this.titleBuckets.update(index, doc);
     visibility.set(doc, item.hidden);
     if (!item.hidden) this.titleCounts.adjust(index, doc, 1);
     facets.update(doc, item);
@@ -153,6 +156,7 @@ export class SearchIndex implements Projection {
     if (!index.isIndexed(doc)) return;
     if (!visibility.isHidden(doc)) this.titleCounts.adjust(index, doc, -1);
     index.remove(doc);
+    this.titleBuckets.remove(doc);
     visibility.set(doc, false);
     facets.remove(doc);
     sortables.remove(doc);
@@ -221,6 +225,8 @@ export class SearchIndex implements Projection {
     this.state.sortables.importState(state.arrays);
     const hidden = state.arrays.hidden;
     if (hidden instanceof Uint8Array) this.state.visibility.hidden = hidden.slice();
+    this.titleBuckets = new TitleBuckets();
+    this.titleBuckets.rebuild(index);
     this.titleCounts = new TitleTermCounts();
     for (let doc = 0; doc < index.capacity; doc++)
       if (index.isIndexed(doc) && !this.state.visibility.isHidden(doc))
@@ -234,6 +240,7 @@ export class SearchIndex implements Projection {
   private rebuildFromItems(): void {
     this.state = this.freshState(InvertedIndex.create(this.config.analyzer, this.config.weights));
     this.titleCounts = new TitleTermCounts();
+    this.titleBuckets = new TitleBuckets();
     for (let doc = 0; doc < this.items.capacity; doc++) {
       const item = this.items.at(doc);
       if (

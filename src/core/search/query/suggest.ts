@@ -1,10 +1,12 @@
 import { TITLE_FIELD } from '../index/fields.js';
+import type { TitleBuckets } from '../index/title-buckets.js';
 import type { TitleTermCounts } from '../index/title-counts.js';
+import { completeItems } from './complete-items.js';
 import { executeSearch, type SearchState } from './execute.js';
 import { expandWord, type Derivation, type ExpandedWord } from './expand.js';
 import type { TermDictionary } from '../index/term-dictionary.js';
 import { parseQuery, type QueryWord } from './parse-query.js';
-import type { QuerySuggestion, SuggestOptions, Suggestions } from './types.js';
+import type { QuerySuggestion, SearchHit, SuggestOptions, Suggestions } from './types.js';
 
 /** Completions counted in context, the most frequent in titles overall. */
 const MAX_COMPLETIONS = 32;
@@ -26,31 +28,52 @@ const ITEM_RERANK_DEPTH = 25;
 export function suggest(
   state: SearchState,
   titleCounts: TitleTermCounts,
+  buckets: TitleBuckets,
   input: string,
   options: SuggestOptions = {},
 ): Suggestions {
   const itemLimit = options.items ?? 5;
   const words = parseQuery(input, state.analyzer, true);
   const last = words[words.length - 1];
-  const items =
-    itemLimit > 0
-      ? executeSearch(
-          state,
-          input,
-          {
-            fields: ['title'],
-            limit: itemLimit,
-            ...(options.filter ? { filter: options.filter } : {}),
-            ...(options.boost ? { boost: options.boost } : {}),
-          },
-          {
-            maxPrefixExpansions: itemPrefixExpansions(last?.text ?? ''),
-            rerankDepth: Math.max(ITEM_RERANK_DEPTH, itemLimit),
-          },
-        ).hits
-      : [];
+  const items = itemLimit > 0 ? completions(state, buckets, input, itemLimit, last, options) : [];
   if (last === undefined || !last.prefix) return { queries: [], items };
   return { queries: suggestQueries(state, titleCounts, words, options.limit ?? 5), items };
+}
+
+/**
+ * A title-only search with the last word as a prefix: the fast conjunctive path, or the
+ * general search when that has no answer (nothing typed, or no title with every word).
+ */
+function completions(
+  state: SearchState,
+  buckets: TitleBuckets,
+  input: string,
+  limit: number,
+  last: QueryWord | undefined,
+  options: SuggestOptions,
+): readonly SearchHit[] {
+  const request = {
+    limit,
+    rerankDepth: Math.max(ITEM_RERANK_DEPTH, limit),
+    maxPrefixExpansions: itemPrefixExpansions(last?.text ?? ''),
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.boost ? { boost: options.boost } : {}),
+    ...(options.boostCeiling !== undefined ? { boostCeiling: options.boostCeiling } : {}),
+  };
+  return (
+    completeItems(state, buckets, input, request) ??
+    executeSearch(
+      state,
+      input,
+      {
+        fields: ['title'],
+        limit,
+        ...(options.filter ? { filter: options.filter } : {}),
+        ...(options.boost ? { boost: options.boost } : {}),
+      },
+      { maxPrefixExpansions: request.maxPrefixExpansions, rerankDepth: request.rerankDepth },
+    ).hits
+  );
 }
 
 function suggestQueries(
@@ -132,7 +155,12 @@ function countInContext(
   const postings = index.postings;
   scratch.ensure(index.capacity);
   try {
-    const contextSize = markContext(state, constraining);
+    // The rarest word first: it alone lists candidates, the others only narrow them.
+    const byCost = constraining
+      .map((word) => ({ word, cost: derivationsTitleCount(state, word.derivations) }))
+      .sort((a, b) => a.cost - b.cost)
+      .map(({ word }) => word);
+    const contextSize = markContext(state, byCost);
     const target = constraining.length;
     const { mask } = scratch;
     let postingsCost = 0;
@@ -218,6 +246,12 @@ function titlePostingCount(state: SearchState, term: number): number {
   const key = postings.mainKey(term, TITLE_FIELD);
   const main = key < 0 ? 0 : postings.offsets[key + 1]! - postings.offsets[key]!;
   return main + (postings.delta.get(term)?.length ?? 0) / 3;
+}
+
+function derivationsTitleCount(state: SearchState, derivations: readonly Derivation[]): number {
+  let count = 0;
+  for (const { term } of derivations) count += titlePostingCount(state, term);
+  return count;
 }
 
 function averageTitleLength(state: SearchState): number {

@@ -78,6 +78,12 @@ export interface SuggestOptions {
   readonly items?: number;
   readonly filter?: (doc: number) => boolean;
   readonly boost?: (doc: number, textScore: number) => number;
+  /**
+   * A bound on what `boost` can make of a text score: `boost(doc, text) ≤ text ×
+   * boostCeiling` for every document. Lets item completions skip calling `boost` for
+   * documents that cannot make the cut; without it, `boost` is called for every match.
+   */
+  readonly boostCeiling?: number;
 }
 
 export interface Suggestions {

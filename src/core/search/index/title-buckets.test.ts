@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SearchFixture } from '../test-fixture.js';
+import { REPEATED, type TitleBuckets } from './title-buckets.js';
+
+function bucketsOf(f: SearchFixture): TitleBuckets {
+  return Reflect.get(f.search, 'titleBuckets') as TitleBuckets;
+}
+
+/** The current (doc, title length) entries of a word, as `length:id` strings. */
+function entries(f: SearchFixture, word: string): string[] {
+  const buckets = bucketsOf(f);
+  const term = Reflect.get(f.search, 'state').index.dictionary.idOf(word) as number | undefined;
+  const out: string[] = [];
+  for (const bucket of (term === undefined ? undefined : buckets.of(term)) ?? [])
+    for (let i = 0; i < bucket.size; i++)
+      if (buckets.isCurrent(bucket.docs[i]!, bucket.versions[i]!))
+        out.push(`${bucket.length}:${f.catalog.ids.idOf(bucket.docs[i]!)}`);
+  return out.sort();
+}
+
+test('titles are grouped per word by title length, repeated words apart', () => {
+  const f = new SearchFixture({}, [
+    { id: 'a', title: 'Red lamp' },
+    { id: 'b', title: 'Big red desk lamp' },
+    { id: 'c', title: 'Red red wine' },
+    { id: 'd', title: 'Chair', text: { description: 'red' } },
+  ]);
+  assert.deepEqual(entries(f, 'red'), [`${REPEATED}:c`, '2:a', '4:b']);
+  assert.deepEqual(entries(f, 'lamp'), ['2:a', '4:b']);
+  const lengths = bucketsOf(f).of(Reflect.get(f.search, 'state').index.dictionary.idOf('red'));
+  assert.deepEqual(
+    lengths?.map((bucket) => bucket.length),
+    [REPEATED, 2, 4],
+    'by increasing length',
+  );
+});
+
+test('an upsert or a delete is reflected at once; unchanged titles add nothing', () => {
+  const f = new SearchFixture({}, [
+    { id: 'a', title: 'Red lamp' },
+    { id: 'b', title: 'Blue lamp' },
+  ]);
+  const buckets = bucketsOf(f);
+  assert.deepEqual(buckets.counts, { live: 4, outdated: 0 });
+  f.upsert({ id: 'a', title: 'Red lamp', attributes: { price: 3 } });
+  assert.deepEqual(buckets.counts, { live: 4, outdated: 0 }, 'same title: no new entries');
+  f.upsert({ id: 'a', title: 'Green desk lamp' });
+  assert.deepEqual(entries(f, 'red'), []);
+  assert.deepEqual(entries(f, 'lamp'), ['2:b', '3:a']);
+  assert.deepEqual(buckets.counts, { live: 5, outdated: 2 });
+  f.delete('b');
+  assert.deepEqual(entries(f, 'lamp'), ['3:a']);
+  assert.deepEqual(entries(f, 'blue'), []);
+  assert.deepEqual(f.search.suggest('bl').items, []);
+  assert.deepEqual(
+    f.search.suggest('gr').items.map((hit) => f.catalog.ids.idOf(hit.doc)),
+    ['a'],
+  );
+});
+
+test('outdated entries are dropped once they outnumber the live ones', () => {
+  const f = new SearchFixture({});
+  for (let round = 0; round < 3000; round++) f.upsert({ id: 'a', title: `lamp ${round}` });
+  const { live, outdated } = bucketsOf(f).counts;
+  assert.equal(live, 2);
+  assert.ok(outdated <= 4096 + 2, `${outdated} outdated entries kept`);
+  assert.deepEqual(entries(f, 'lamp'), ['2:a']);
+  assert.deepEqual(
+    f.search.suggest('lam').items.map((hit) => f.catalog.ids.idOf(hit.doc)),
+    ['a'],
+  );
+});
