@@ -424,6 +424,10 @@ test(
     const docResponse = await kindred.app.inject({ method: 'GET', url: '/openapi.json' });
     const operations = loadOperations(JSON.parse(docResponse.body));
     assert.ok(operations.length >= 25, `${operations.length} operations`);
+    // The live stream is fuzzed like every operation: this app runs no models, so a request
+    // that passes validation answers 503 NOT_READY rather than opening a stream that
+    // `inject` would wait on forever.
+    assert.ok(operations.some((o) => o.path === '/v1/users/{id}/recommendations/stream'));
     // An operation whose subsystem this process does not run (no models in the in-process
     // app) answers a plain request with 503 NOT_READY by design; its 503s are not failures.
     const unavailable = new Set<string>();

@@ -157,6 +157,13 @@ describe('authorization matrix', () => {
       }
     }
     assert.ok(routes.length >= 39, `${routes.length} routes`);
+    // The live stream is in the matrix (without models here it never starts streaming).
+    assert.ok(
+      routes.some(
+        (r) =>
+          r.url === '/v1/users/:id/recommendations/stream' && r.scope === 'recommendations:read',
+      ),
+    );
     process.stdout.write(
       `# authorization matrix: ${routes.length} routes x 10 callers = ${cells} cells\n`,
     );

@@ -56,6 +56,9 @@ export interface KindredConfig {
     servedListCapacity: number;
     servedListTtlSeconds: number;
     impressionFlushMs: number;
+    streamMaxConnections: number;
+    streamHeartbeatMs: number;
+    streamDebounceMs: number;
   };
   search: {
     weights: unknown;
@@ -463,6 +466,27 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 1, max: 60_000 },
     default: 250,
     doc: 'Impressions are written to the log in one batch at most this often.',
+  },
+  {
+    path: 'serving.streamMaxConnections',
+    env: 'KINDRED_SERVING_STREAM_MAX_CONNECTIONS',
+    type: { kind: 'integer', min: 1, max: 1_000_000 },
+    default: 10_000,
+    doc: 'Most live recommendation streams (`GET /v1/users/{id}/recommendations/stream`) held open at once; one more answers 503 `TOO_MANY_STREAMS`.',
+  },
+  {
+    path: 'serving.streamHeartbeatMs',
+    env: 'KINDRED_SERVING_STREAM_HEARTBEAT_MS',
+    type: { kind: 'integer', min: 100, max: 600_000 },
+    default: 15_000,
+    doc: 'A recommendation stream with nothing to say sends a comment this often, so proxies do not close it as idle.',
+  },
+  {
+    path: 'serving.streamDebounceMs',
+    env: 'KINDRED_SERVING_STREAM_DEBOUNCE_MS',
+    type: { kind: 'integer', min: 0, max: 10_000 },
+    default: 5,
+    doc: "A user's changes within this many ms are pushed to their streams as one fresh list (a batch of events is one recompute).",
   },
   {
     path: 'search.weights',

@@ -68,6 +68,10 @@ export const ERROR_CATALOG = {
     status: 503,
     doc: 'The engine is shedding load to keep serving the rest quickly. Retry after `Retry-After` seconds, with backoff.',
   },
+  TOO_MANY_STREAMS: {
+    status: 503,
+    doc: 'As many live recommendation streams are open as `serving.streamMaxConnections` allows; retry later.',
+  },
   REQUEST_TIMEOUT: {
     status: 503,
     doc: 'The request did not finish within `overload.handlerTimeoutMs`. A write may still have been applied: retry with the same event ids, which are idempotent.',

@@ -126,6 +126,17 @@ export function requestTrace(request: FastifyRequest): TraceHandle {
   return request.kindredSpan ?? NO_TRACE;
 }
 
+/**
+ * A long-lived stream (route policy `stream: true`) calls this once its first answer is
+ * out. Its setup was admitted and timed like any request of its pool; holding the slot
+ * for the stream's lifetime would let a few idle listeners starve the pool's requests.
+ */
+export function streamEstablished(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.kindredPool < 0) return;
+  request.server.kindredGateway.shedder.complete(request.kindredPool, reply.elapsedTime);
+  request.kindredPool = -1;
+}
+
 function errorBody(
   code: ErrorCode,
   message: string,
@@ -452,7 +463,11 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
       ...(routeOptions.config ?? {}),
       [ROUTE_STATES]: states,
     } as typeof routeOptions.config;
-    if (routeOptions.handlerTimeout === undefined && handlerTimeout > 0)
+    if (
+      routeOptions.handlerTimeout === undefined &&
+      handlerTimeout > 0 &&
+      declared?.stream !== true
+    )
       routeOptions.handlerTimeout = handlerTimeout;
     if (
       Object.values(states).some((s) => s.pool === POOL_INDEX.write || s.pool === POOL_INDEX.bulk)

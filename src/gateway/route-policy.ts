@@ -11,6 +11,11 @@ export type Pool = (typeof POOLS)[number];
 export interface RoutePolicy {
   readonly scope: RouteScope;
   readonly pool: Pool;
+  /**
+   * A long-lived response (server-sent events): no handler timeout, and its pool slot is
+   * given back once the stream is established (`streamEstablished` in gateway.ts).
+   */
+  readonly stream?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
+import { registerRecommendationStreamRoute } from './routes/recommendation-stream.js';
 import { registerScenarioRoutes } from './routes/scenarios.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSearchRoutes } from './routes/search.js';
@@ -124,6 +125,7 @@ export async function buildHttpServer(
   registerCatalogRoutes(app, context);
   registerEventRoutes(app, context);
   registerRecommendationRoutes(app, context);
+  registerRecommendationStreamRoute(app, context);
   registerScenarioRoutes(app, context);
   registerModelRoutes(app, context);
   registerSearchRoutes(app, context);

@@ -39,6 +39,12 @@ export interface EngineTelemetry {
   cache(name: string): CacheCounter;
   /** A serving stage was skipped or fell back (it threw or ran over its time budget). */
   servingDegraded(stage: string): void;
+  /** A live recommendation stream opened (+1) or closed (-1). */
+  streamsOpen(delta: 1 | -1): void;
+  /** A fresh list was pushed on a live stream; `trigger`: initial, interaction or model. */
+  streamPushed(trigger: string): void;
+  /** A stream was refused because the connection cap was reached. */
+  streamRefused(): void;
 }
 
 class ProcessTelemetry implements EngineTelemetry {
@@ -92,6 +98,41 @@ class ProcessTelemetry implements EngineTelemetry {
     this.servingDegradations.inc({ stage });
   }
 
+  readonly streams = new Gauge({
+    name: 'kindred_recommendation_streams',
+    help: 'Live recommendation streams (server-sent events) open now',
+    registers: [],
+  });
+  readonly streamPushes = new Counter({
+    name: 'kindred_recommendation_stream_pushes_total',
+    help: 'Lists pushed on live recommendation streams, by trigger (initial, interaction, model)',
+    labelNames: ['trigger'] as const,
+    registers: [],
+  });
+  private readonly pushesByTrigger = new Map<string, { inc(): void }>();
+  readonly streamsRefused = new Counter({
+    name: 'kindred_recommendation_streams_refused_total',
+    help: 'Recommendation streams refused because serving.streamMaxConnections were open',
+    registers: [],
+  });
+
+  streamsOpen(delta: 1 | -1): void {
+    this.streams.inc(delta);
+  }
+
+  streamPushed(trigger: string): void {
+    let child = this.pushesByTrigger.get(trigger);
+    if (child === undefined) {
+      child = this.streamPushes.labels(trigger);
+      this.pushesByTrigger.set(trigger, child);
+    }
+    child.inc();
+  }
+
+  streamRefused(): void {
+    this.streamsRefused.inc();
+  }
+
   modelPublished(model: string, version: string | number, trainedAtMs: number): void {
     const previous = this.trainedAt.get(model);
     if (previous) this.modelInfo.remove(model, previous.version);
@@ -135,6 +176,9 @@ class ProcessTelemetry implements EngineTelemetry {
       this.cacheRequests,
       this.cacheHitRatio,
       this.servingDegradations,
+      this.streams,
+      this.streamPushes,
+      this.streamsRefused,
     ];
   }
 

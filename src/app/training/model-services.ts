@@ -5,6 +5,7 @@ import { ModelRegistry } from './model-registry.js';
 import { ModelServing } from './model-serving.js';
 import { Trainer } from './trainer.js';
 import { RecommendationService } from '../serving/recommendation-service.js';
+import { RecommendationStreams } from '../serving/recommendation-stream.js';
 
 /** The models module as the roles and the HTTP layer see it. */
 export interface ModelServices {
@@ -13,6 +14,8 @@ export interface ModelServices {
   readonly trainer: Trainer;
   /** The four-stage recommendation pipeline over the active model. */
   readonly recommendations: RecommendationService;
+  /** Live recommendation lists pushed to connected clients. */
+  readonly streams: RecommendationStreams;
   /** Loads the active model and trending; with `schedule`, trains on schedule and at start. */
   start(options: { schedule: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -38,17 +41,31 @@ export function createModelServices(
     onTrained: (record, artifact) => serving.activate(record.version, artifact),
   });
   const recommendations = new RecommendationService(engine, serving, config, logger);
+  const streams = new RecommendationStreams(
+    engine.readModels,
+    recommendations,
+    serving,
+    {
+      maxConnections: config.serving.streamMaxConnections,
+      heartbeatMs: config.serving.streamHeartbeatMs,
+      debounceMs: config.serving.streamDebounceMs,
+    },
+    logger,
+  );
   return {
     registry,
     serving,
     trainer,
     recommendations,
+    streams,
     async start({ schedule }) {
       await serving.start();
       recommendations.start();
+      streams.start();
       if (schedule) trainer.startSchedule(serving.activeVersion !== null);
     },
     async stop() {
+      streams.close();
       await trainer.stop();
       await recommendations.stop();
       serving.stop();

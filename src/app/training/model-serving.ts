@@ -68,6 +68,7 @@ export class ModelServing {
   private loading = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
   private activation: Promise<void> = Promise.resolve();
+  private readonly swapListeners: Array<(version: string) => void> = [];
 
   constructor(
     private readonly engine: Engine,
@@ -96,6 +97,15 @@ export class ModelServing {
   /** The pipeline serving now, for read-only use beside recommendations (search affinity). */
   get activeRecommender(): Recommender | undefined {
     return this.serving?.recommender;
+  }
+
+  /** Calls `listener` after each swap, with the version now serving (live streams refresh). */
+  onSwap(listener: (version: string) => void): () => void {
+    this.swapListeners.push(listener);
+    return () => {
+      const at = this.swapListeners.indexOf(listener);
+      if (at >= 0) this.swapListeners.splice(at, 1);
+    };
   }
 
   /** Builds trending from the read models, loads the active version, then follows the log. */
@@ -174,6 +184,7 @@ export class ModelServing {
         const previous = this.serving?.version ?? null;
         this.serving = { version, recommender };
         this.logger.info({ version, previous, items: model.itemCount }, 'model serving');
+        for (const listener of this.swapListeners) listener(version);
       })().finally(() => this.loading.delete(version));
       this.loading.set(version, pending);
     }

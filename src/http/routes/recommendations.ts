@@ -93,7 +93,7 @@ function commonParams(maxK: number, defaultK: number): TProperties {
   };
 }
 
-function querySchema(maxK: number, defaultK: number): TObject {
+export function querySchema(maxK: number, defaultK: number): TObject {
   return Type.Object(
     {
       ...commonParams(maxK, defaultK),
@@ -123,7 +123,7 @@ function bodySchema(maxK: number, defaultK: number, extra: TProperties = {}): TO
   );
 }
 
-interface RawParams {
+export interface RawParams {
   k?: number;
   offset?: number;
   scenario?: string;
@@ -136,7 +136,7 @@ interface RawParams {
   context?: Record<string, unknown>;
 }
 
-function paramsOf(raw: RawParams, defaultK: number): RecommendParams {
+export function paramsOf(raw: RawParams, defaultK: number): RecommendParams {
   const exclude =
     typeof raw.exclude === 'string'
       ? raw.exclude
