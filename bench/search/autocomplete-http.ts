@@ -5,7 +5,7 @@
 //
 // Usage (after `npm run build`):
 //   node dist/bench/search/autocomplete-http.js [--items 100000] [--requests 5000]
-//        [--warmup 1000] [--clients 1] [--short]
+//        [--warmup 1000] [--clients 1] [--short] [--core]
 //
 // `--short` (20,000 items, 1,000 requests) checks that the benchmark works; the figure to
 // quote comes from a full run on a quiet machine. Latency is client-side: from handing
@@ -15,7 +15,8 @@
 // the same items, `suggest` called with the same keystrokes and the anonymous blend the
 // server applies (recency only: no item has interactions). That figure moves less with
 // the load other processes put on the machine. Results also go to
-// bench/results/autocomplete.md (not with `--short`).
+// bench/results/autocomplete.md (not with `--short`). `--core` measures the core alone (no
+// server, nothing written) and breaks its latency down by keystroke class.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { LoadClient, percentile } from '../../test/support/load-generator.js';
@@ -37,6 +38,7 @@ const ITEMS = option('items', short ? 20_000 : 100_000);
 const REQUESTS = option('requests', short ? 1_000 : 5_000);
 const WARMUP = option('warmup', short ? 200 : 1_000);
 const CLIENTS = option('clients', 1);
+const CORE_ONLY = argv.includes('--core');
 const BATCH = 10_000;
 /** The server's default blend for anonymous users: recency 0.05, no popularity yet. */
 const RECENCY_WEIGHT = 0.05;
@@ -67,11 +69,35 @@ function percentiles(latencies: readonly number[]): Percentiles {
   };
 }
 
+/** What kind of keystroke: one word of 1, 2-3 or 4+ letters, or several words. */
+function keystrokeClass(query: string): string {
+  const words = query.trim().split(/\s+/);
+  if (words.length > 1) return 'several words';
+  const length = words[0]!.length;
+  return length <= 1
+    ? 'one word, 1 char'
+    : length <= 3
+      ? 'one word, 2-3 chars'
+      : 'one word, 4+ chars';
+}
+
+interface CoreLatency {
+  readonly all: Percentiles;
+  /** The slowest keystrokes, slowest first. */
+  readonly slowest: readonly { query: string; latency: number }[];
+  readonly byClass: readonly {
+    label: string;
+    count: number;
+    latency: Percentiles;
+    cpu: Percentiles;
+  }[];
+}
+
 /** `suggest` alone, in this process, on the same items and keystrokes. */
 function measureCore(
   documents: ReturnType<typeof generateProducts>['documents'],
   queries: readonly string[],
-): Percentiles {
+): CoreLatency {
   const fixture = new SearchFixture({ facetAttributes: ['brand'], sortableAttributes: ['price'] });
   for (const document of documents)
     fixture.upsert({
@@ -95,12 +121,74 @@ function measureCore(
   };
   for (let i = 0; i < WARMUP; i++) fixture.search.suggest(queries[i]!, options);
   const latencies: number[] = [];
+  const byClass = new Map<string, { latencies: number[]; cpu: number[] }>();
   for (let i = WARMUP; i < WARMUP + REQUESTS; i++) {
+    const cpuStarted = process.cpuUsage();
     const started = performance.now();
     fixture.search.suggest(queries[i]!, options);
-    latencies.push(performance.now() - started);
+    const latency = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    latencies.push(latency);
+    const label = keystrokeClass(queries[i]!);
+    const group = byClass.get(label) ?? { latencies: [], cpu: [] };
+    group.latencies.push(latency);
+    // Time on a core (this process, GC threads included): what waiting for a core adds
+    // to the latency on a busy machine is left out.
+    group.cpu.push((cpu.user + cpu.system) / 1000);
+    byClass.set(label, group);
   }
-  return percentiles(latencies);
+  const slowest = latencies
+    .map((latency, i) => ({ query: queries[WARMUP + i]!, latency }))
+    .sort((a, b) => b.latency - a.latency)
+    .slice(0, 12);
+  return {
+    all: percentiles(latencies),
+    slowest,
+    byClass: [...byClass.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([label, group]) => ({
+        label,
+        count: group.latencies.length,
+        latency: percentiles(group.latencies),
+        cpu: percentiles(group.cpu),
+      })),
+  };
+}
+
+function coreRows(core: CoreLatency): [string, string][] {
+  return core.byClass.map(({ label, count, latency, cpu }) => [
+    `core, ${label} (${count})`,
+    `p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}; ` +
+      `CPU time p50 ${ms(cpu.p50)}, p99 ${ms(cpu.p99)}, max ${ms(cpu.max)}`,
+  ]);
+}
+
+/** Typed keystrokes from real titles: every prefix of randomly chosen titles. */
+function typedQueries(documents: ReturnType<typeof generateProducts>['documents']): string[] {
+  const random = createRandom(7);
+  const queries: string[] = [];
+  while (queries.length < WARMUP + REQUESTS) {
+    const document = documents[random.nextInt(documents.length)]!;
+    queries.push(...keystrokes(document.title));
+  }
+  return queries;
+}
+
+function measureCoreOnly(): void {
+  const dataset = generateProducts(ITEMS);
+  const queries = typedQueries(dataset.documents);
+  const started = performance.now();
+  const core = measureCore(dataset.documents, queries);
+  const rows: [string, string][] = [
+    ['core p50 / p90 / p99', `${ms(core.all.p50)} / ${ms(core.all.p90)} / ${ms(core.all.p99)}`],
+    ['core max', ms(core.all.max)],
+    ...coreRows(core),
+    ['load average (1, 5, 15 min)', load()],
+    ['total run', `${((performance.now() - started) / 1000).toFixed(1)} s`],
+  ];
+  for (const [label, value] of rows) console.log(`${label.padEnd(38)}${value}`);
+  console.log('slowest keystrokes:');
+  for (const { query, latency } of core.slowest) console.log(`  ${ms(latency)}  "${query}"`);
 }
 
 function serverRssMiB(pid: number | undefined): { rss: number; peak: number } | undefined {
@@ -154,12 +242,7 @@ async function main(): Promise<void> {
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
-    const random = createRandom(7);
-    const queries: string[] = [];
-    while (queries.length < WARMUP + REQUESTS) {
-      const document = dataset.documents[random.nextInt(dataset.documents.length)]!;
-      queries.push(...keystrokes(document.title));
-    }
+    const queries = typedQueries(dataset.documents);
     const client = new LoadClient(server.url, CLIENTS);
     const send = (q: string): Promise<{ status: number; latency: number }> =>
       client.send({
@@ -202,8 +285,9 @@ async function main(): Promise<void> {
       ['throughput', `${(latencies.length / measureSeconds).toFixed(0)} requests/s`],
       ['HTTP p50 / p90 / p99', `${ms(http.p50)} / ${ms(http.p90)} / ${ms(http.p99)}`],
       ['HTTP max', ms(http.max)],
-      ['core p50 / p90 / p99', `${ms(core.p50)} / ${ms(core.p90)} / ${ms(core.p99)}`],
-      ['core max', `${ms(core.max)} (in-process suggest, ${coreSeconds.toFixed(1)} s)`],
+      ['core p50 / p90 / p99', `${ms(core.all.p50)} / ${ms(core.all.p90)} / ${ms(core.all.p99)}`],
+      ['core max', `${ms(core.all.max)} (in-process suggest, ${coreSeconds.toFixed(1)} s)`],
+      ...coreRows(core),
       [
         'server RSS',
         memory === undefined
@@ -214,7 +298,7 @@ async function main(): Promise<void> {
       ['acceptance (p99 ≤ 5 ms)', http.p99 <= 5 ? 'met' : 'NOT met'],
       ['total run', `${((performance.now() - started) / 1000).toFixed(1)} s`],
     ];
-    for (const [label, value] of rows) console.log(`${label.padEnd(30)}${value}`);
+    for (const [label, value] of rows) console.log(`${label.padEnd(38)}${value}`);
     if (!short) writeResults(rows);
   } finally {
     json.close();
@@ -242,4 +326,5 @@ function writeResults(rows: readonly [string, string][]): void {
   writeFileSync(RESULTS, lines.join('\n'));
 }
 
-await main();
+if (CORE_ONLY) measureCoreOnly();
+else await main();

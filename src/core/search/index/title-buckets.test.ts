@@ -71,3 +71,22 @@ test('outdated entries are dropped once they outnumber the live ones', () => {
     ['a'],
   );
 });
+
+test('the most times a title repeats a word bounds every current title holding it', () => {
+  const f = new SearchFixture({}, [
+    { id: 'a', title: 'Red lamp' },
+    { id: 'b', title: 'Red red red wine' },
+  ]);
+  const buckets = bucketsOf(f);
+  const term = (word: string): number =>
+    Reflect.get(f.search, 'state').index.dictionary.idOf(word) as number;
+  assert.equal(buckets.maxOccurrences(term('red')), 3);
+  assert.equal(buckets.maxOccurrences(term('lamp')), 1);
+  f.upsert({ id: 'a', title: 'Lamp lamp' });
+  assert.equal(buckets.maxOccurrences(term('lamp')), 2);
+  // An upper bound: kept when the title repeating it changes, until a rebuild.
+  f.upsert({ id: 'b', title: 'Red wine' });
+  assert.equal(buckets.maxOccurrences(term('red')), 3);
+  buckets.rebuild(Reflect.get(f.search, 'state').index);
+  assert.equal(buckets.maxOccurrences(term('red')), 1);
+});

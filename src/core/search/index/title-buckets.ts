@@ -10,6 +10,11 @@ export class TitleBucket {
   docs = new Int32Array(4);
   versions = new Uint32Array(4);
   size = 0;
+  /**
+   * In the `REPEATED` group, the most times a title added to it held the term (never
+   * lowered until a rebuild, so an upper bound); 1 elsewhere.
+   */
+  maxOccurrences = 1;
 
   constructor(readonly length: number) {}
 
@@ -51,6 +56,12 @@ export class TitleBuckets {
   /** Groups of `term`, by increasing title length (`REPEATED` first). */
   of(term: number): readonly TitleBucket[] | undefined {
     return this.byTerm.get(term);
+  }
+
+  /** At least the most times any current title holds `term` (1 unless it repeats somewhere). */
+  maxOccurrences(term: number): number {
+    const first = this.byTerm.get(term)?.[0];
+    return first?.length === REPEATED ? first.maxOccurrences : 1;
   }
 
   /** Whether the entry (`doc`, `version`) still describes the document's title. */
@@ -125,9 +136,11 @@ export class TitleBuckets {
       let earlier = false;
       for (let j = from; j < k && !earlier; j++) earlier = data[j] === term;
       if (earlier) continue;
-      let repeated = false;
-      for (let j = k + 1; j < end && !repeated; j++) repeated = data[j] === term;
-      this.bucket(term, repeated ? REPEATED : length).push(doc, version);
+      let occurrences = 1;
+      for (let j = k + 1; j < end; j++) if (data[j] === term) occurrences++;
+      const bucket = this.bucket(term, occurrences > 1 ? REPEATED : length);
+      bucket.push(doc, version);
+      if (occurrences > bucket.maxOccurrences) bucket.maxOccurrences = occurrences;
       entries++;
     }
     this.entryCount[doc] = entries;

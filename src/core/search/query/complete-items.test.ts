@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createRandom, type Random } from '../../models/random.js';
 import type { TitleBuckets } from '../index/title-buckets.js';
 import { SearchFixture } from '../test-fixture.js';
-import { completeItems, type ItemCompletionRequest } from './complete-items.js';
+import {
+  completeItems as completeWords,
+  expandForCompletion,
+  type ItemCompletionRequest,
+} from './complete-items.js';
 import { executeSearch, type SearchState } from './execute.js';
 
 const WORDS = [
@@ -80,6 +84,16 @@ function inputs(random: Random, count: number): string[] {
   return out;
 }
 
+function completeItems(
+  state: SearchState,
+  buckets: TitleBuckets,
+  input: string,
+  request: ItemCompletionRequest,
+) {
+  const words = expandForCompletion(state, input, request.maxPrefixExpansions);
+  return completeWords(state, buckets, words, request);
+}
+
 function general(state: SearchState, input: string, request: ItemCompletionRequest) {
   return executeSearch(
     state,
@@ -94,13 +108,9 @@ function general(state: SearchState, input: string, request: ItemCompletionReque
   ).hits;
 }
 
-test('item completions equal the general title search: hits, scores, order, highlights', () => {
-  const random = createRandom(11);
-  const f = corpus(random);
-  const state = stateOf(f);
-  const buckets = bucketsOf(f);
-  const lift = Float64Array.from({ length: 1024 }, () => 1 + random.next() * 0.6);
-  const requests: ItemCompletionRequest[] = [
+function requestsFor(random: Random): ItemCompletionRequest[] {
+  const lift = Float64Array.from({ length: 8192 }, () => 1 + random.next() * 0.6);
+  return [
     { limit: 5, rerankDepth: 25, maxPrefixExpansions: 16 },
     { limit: 3, rerankDepth: 8, maxPrefixExpansions: 4, filter: (doc) => doc % 3 !== 0 },
     {
@@ -113,17 +123,90 @@ test('item completions equal the general title search: hits, scores, order, high
     // A boost without a ceiling is called for every match.
     { limit: 4, rerankDepth: 6, maxPrefixExpansions: 8, boost: (doc, text) => text * lift[doc]! },
   ];
+}
+
+/** Compares every input under every request; returns how many the fast path answered. */
+function compareWithGeneral(
+  f: SearchFixture,
+  inputs: readonly string[],
+  requests: readonly ItemCompletionRequest[],
+): number {
+  const state = stateOf(f);
+  const buckets = bucketsOf(f);
   let answered = 0;
-  for (const input of inputs(random, 400)) {
+  for (const input of inputs) {
     for (const request of requests) {
       const fast = completeItems(state, buckets, input, request);
-      const expected = general(state, input, request);
       if (fast === undefined) continue;
       answered++;
+      const expected = general(state, input, request);
       assert.deepEqual(fast, expected, `"${input}" with ${JSON.stringify(request)}`);
     }
   }
+  return answered;
+}
+
+test('item completions equal the general title search: hits, scores, order, highlights', () => {
+  const random = createRandom(11);
+  const f = corpus(random);
+  const answered = compareWithGeneral(f, inputs(random, 400), requestsFor(random));
   assert.ok(answered > 1000, `only ${answered} answered by the fast path`);
+});
+
+/** Titles of the most frequent words, many repeating one: "star wars star", "the war war". */
+function frequentTitle(random: Random): string {
+  const length = 1 + random.nextInt(7);
+  return Array.from({ length }, () => WORDS[Math.floor(random.next() ** 3 * 14)]!).join(' ');
+}
+
+test('several frequent words: the best-first walk stops early and still equals the general search', () => {
+  const random = createRandom(23);
+  const f = new SearchFixture({ weights: { title: 3, text: 1 } });
+  for (let i = 0; i < 3000; i++)
+    f.upsert({ id: `i${i}`, title: frequentTitle(random), hidden: random.next() < 0.03 });
+  f.search.compact();
+  // Later writes sit in the delta and outdate bucket entries.
+  for (let i = 0; i < 300; i++)
+    f.upsert({ id: `i${random.nextInt(3300)}`, title: frequentTitle(random) });
+  const typed = [
+    'star w',
+    'star wa',
+    'war s',
+    'star star',
+    'star star s',
+    'the star w',
+    'wars st',
+    'star the w',
+    'start war',
+    'war war w',
+    'stra wa',
+    'star wrs s',
+  ];
+  while (typed.length < 600) {
+    const text = frequentTitle(random);
+    if (!text.includes(' ')) continue;
+    for (let end = text.indexOf(' ') + 2; end <= text.length; end++) typed.push(text.slice(0, end));
+  }
+  const answered = compareWithGeneral(f, typed, requestsFor(random));
+  assert.ok(answered > 1500, `only ${answered} answered by the fast path`);
+
+  // "star" and a "w..." word share hundreds of titles; the best few are found in far fewer visits.
+  const state = stateOf(f);
+  let calls = 0;
+  const boost = (doc: number, text: number): number => {
+    calls++;
+    return text * (1 + (doc % 7) / 100);
+  };
+  const request = { limit: 5, rerankDepth: 10, maxPrefixExpansions: 16, boost, boostCeiling: 1.06 };
+  const matches = executeSearch(state, 'star w', { fields: ['title'], limit: 0 }).total;
+  assert.deepEqual(
+    completeItems(state, bucketsOf(f), 'star w', request),
+    general(state, 'star w', request),
+  );
+  assert.ok(matches > 500, `${matches} titles match`);
+  calls = 0;
+  completeItems(state, bucketsOf(f), 'star w', request);
+  assert.ok(calls < matches / 4, `${calls} boost calls for ${matches} matches`);
 });
 
 test('the boost is only called for documents that can make the cut', () => {

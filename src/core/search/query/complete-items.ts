@@ -1,8 +1,8 @@
 import { TITLE_FIELD } from '../index/fields.js';
 import type { InvertedIndex } from '../index/inverted-index.js';
-import { REPEATED, type TitleBucket, type TitleBuckets } from '../index/title-buckets.js';
+import { REPEATED, type TitleBuckets } from '../index/title-buckets.js';
 import type { LengthNorms } from './length-norms.js';
-import { accumulateWord, inverseDocumentFrequency } from './accumulate.js';
+import { inverseDocumentFrequency } from './accumulate.js';
 import type { SearchState } from './execute.js';
 import { expandWord, type Derivation, type ExpandedWord } from './expand.js';
 import { highlightItem } from './highlight.js';
@@ -21,44 +21,91 @@ export interface ItemCompletionRequest {
   readonly boostCeiling?: number;
 }
 
-/** Set in `mask` on a document already offered to the final heap. */
-const OFFERED = 1 << 30;
 const TITLE_MARK = -(TITLE_FIELD + 1);
+/**
+ * Bounds are sums taken in another order than the scores they bound; this margin covers
+ * the rounding, so a title scoring exactly at its bound is never cut off.
+ */
+const BOUND_MARGIN = 1 + 1e-9;
 
 /** Per-query working arrays, kept between queries (queries run one at a time). */
 class CompletionScratch {
-  /** Per term, the score scale of the word being checked (0: not one of its terms). */
-  termScale = new Float64Array(0);
-  /** Documents having every required word checked so far. */
-  docs = new Int32Array(0);
-  /** Per surviving document, one score per query word (row-major). */
-  scores = new Float64Array(0);
+  /** Per query word, per term: the word's score scale through that term (0: not one). */
+  termScales: Float64Array[] = [];
+  /** Per query word, its best score in the title being checked. */
+  wordScores = new Float64Array(32);
+  /** Per title length, the most the words other than the seed can add (-1: not computed). */
+  othersBound = new Float64Array(64);
+  /** The same without the partner word. */
+  restBound = new Float64Array(64);
+  /** Seed groups to walk: bound and (derivation, group) per entry, sorted through `order`. */
+  groupBounds = new Float64Array(64);
+  groupTerms = new Int32Array(64);
+  groupAt = new Int32Array(64);
+  order = new Int32Array(64);
 
-  ensure(terms: number, docs: number, words: number): void {
-    if (this.termScale.length < terms)
-      this.termScale = new Float64Array(Math.max(terms, this.termScale.length * 2));
-    if (this.docs.length < docs) this.docs = new Int32Array(Math.max(docs, this.docs.length * 2));
-    if (this.scores.length < docs * words)
-      this.scores = new Float64Array(Math.max(docs * words, this.scores.length * 2));
+  ensure(terms: number, words: number, lengths: number): void {
+    for (let w = 0; w < words; w++) {
+      const scales = this.termScales[w];
+      if (scales === undefined || scales.length < terms)
+        this.termScales[w] = new Float64Array(Math.max(terms, (scales?.length ?? 0) * 2));
+    }
+    if (this.othersBound.length < lengths) {
+      this.othersBound = new Float64Array(Math.max(lengths, this.othersBound.length * 2));
+      this.restBound = new Float64Array(this.othersBound.length);
+    }
+    this.othersBound.fill(-1, 0, lengths);
+    this.restBound.fill(-1, 0, lengths);
+  }
+
+  ensureGroups(groups: number): void {
+    if (this.groupBounds.length >= groups) return;
+    const size = Math.max(groups, this.groupBounds.length * 2);
+    this.groupBounds = new Float64Array(size);
+    this.groupTerms = new Int32Array(size);
+    this.groupAt = new Int32Array(size);
+    this.order = new Int32Array(size);
   }
 }
 
 const scratchArrays = new CompletionScratch();
 
 /**
+ * The words of `input` as item completions expand them: the last one as a prefix, to at
+ * most `maxPrefixExpansions` completions.
+ */
+export function expandForCompletion(
+  state: SearchState,
+  input: string,
+  maxPrefixExpansions: number,
+): ExpandedWord[] {
+  return parseQuery(input, state.analyzer, true).map((word) =>
+    expandWord(word, {
+      dictionary: state.index.dictionary,
+      analyzer: state.analyzer,
+      synonyms: state.synonyms,
+      typos: true,
+      maxPrefixExpansions,
+    }),
+  );
+}
+
+/**
  * Item completions for autocomplete: the same hits, scores and order as a title-only
  * `executeSearch` with every non-stop word required, computed for a fraction of its cost.
+ * `words` are the query's words as `expandForCompletion` expands them.
  *
- * - Conjunctive: only the required word with the shortest title postings is scored from
- *   the postings; every other word is checked (and scored, BM25F on the title alone) in
- *   the forward lists of the documents still in the running, so a frequent earlier word
- *   ("dacan bu") costs the rare word's matches times a title's length, not its postings.
- * - One word: titles are visited by decreasing score through `TitleBuckets` (per term
- *   and title length), until nothing left can enter the best; "c" or "dacan", which
- *   tens of thousands of titles contain, cost a few hundred visits.
- * - Bounded boost: `boost` is called only for documents whose text score times
- *   `boostCeiling` can still beat the worst of the best kept so far; the best by text
- *   alone are boosted first, so that bar is high from the start.
+ * Titles are visited best first through `TitleBuckets`, from the groups (term, title
+ * length) of the required word with the fewest titles, the seed. A group's titles all
+ * give the seed the same score, and at a given length the other words can add at most
+ * their best derivation's score for a title of that length; groups are walked by that
+ * bound, the other words are looked up in the forward list of each title visited, and
+ * the walk stops at the first group whose bound times the boost ceiling cannot reach the
+ * worst of the best kept. "c", "dacan" or "dacan c", which tens of thousands of titles
+ * match, cost a few hundred to a few thousand visits.
+ *
+ * `boost` is called only for titles with every required word whose text score times
+ * `boostCeiling` can still beat the worst kept.
  *
  * Returns undefined when the general search must answer instead: nothing typed (a
  * listing), or no eligible document with every required word (the general search then
@@ -67,104 +114,66 @@ const scratchArrays = new CompletionScratch();
 export function completeItems(
   state: SearchState,
   buckets: TitleBuckets,
-  input: string,
+  words: readonly ExpandedWord[],
   request: ItemCompletionRequest,
 ): SearchHit[] | undefined {
   const { index, scratch } = state;
   const fieldAllowed = new Uint8Array(index.fields.count);
   for (const field of index.fields.select(['title'])) fieldAllowed[field] = 1;
-  const words = parseQuery(input, state.analyzer, true);
   if (words.length === 0 || fieldAllowed[TITLE_FIELD] !== 1) return undefined;
   const dictionary = index.dictionary;
-  const expanded = words.map((word) =>
-    expandWord(word, {
-      dictionary,
-      analyzer: state.analyzer,
-      synonyms: state.synonyms,
-      typos: true,
-      maxPrefixExpansions: request.maxPrefixExpansions,
-    }),
-  );
-  const order = checkOrder(index, expanded);
-  const seed = order[0];
-  if (seed === undefined || expanded[seed]!.word.stop) return undefined;
   scratch.ensure(index.capacity);
-  state.terms.load(expanded, dictionary.size);
+  state.terms.load(words, dictionary.size);
   try {
     state.norms.prepare(index, fieldAllowed, state.params);
-    scratchArrays.ensure(dictionary.size, 0, 1);
-    if (expanded.length === 1) {
-      const best = bestForOneWord(state, buckets, expanded[0]!, request);
-      if (best.length === 0) return undefined;
-      return rankAndHighlight(state, expanded, best.drain().docs, fieldAllowed, request);
-    }
-    accumulateWord(
-      index,
-      expanded[seed]!,
-      1 << seed,
-      fieldAllowed,
-      state.params,
-      state.norms,
-      scratch,
-    );
-    const wordCount = expanded.length;
-    scratchArrays.ensure(dictionary.size, scratch.candidateCount, wordCount);
-    const { docs, scores } = scratchArrays;
-    let survivors = scratch.candidateCount;
-    scores.fill(0, 0, survivors * wordCount);
-    for (let i = 0; i < survivors; i++) {
-      const doc = scratch.candidates[i]!;
-      docs[i] = doc;
-      // The seed word is the first added to `total`, so this is its score alone.
-      scores[i * wordCount + seed] = scratch.total[doc]!;
-    }
-    for (let o = 1; o < order.length && survivors > 0; o++)
-      survivors = checkWord(state, expanded, order[o]!, survivors);
-
-    const depth = Math.max(request.limit, request.rerankDepth);
-    const textScores = scratch.total;
-    const byText = new TopK(depth);
-    const hidden = state.visibility.hidden;
-    const { filter } = request;
-    const memo = scratch.filterMemo;
-    for (let i = 0; i < survivors; i++) {
-      const doc = docs[i]!;
-      // Summed in word order, as the general search sums them, for identical scores.
-      let text = 0;
-      for (let w = 0; w < wordCount; w++) text += scores[i * wordCount + w]!;
-      textScores[doc] = text;
-      if (hidden[doc] === 1) {
-        memo[doc] = 2;
-        continue;
-      }
-      if (filter) {
-        const accepted = filter(doc);
-        memo[doc] = accepted ? 1 : 2;
-        if (!accepted) continue;
-      } else memo[doc] = 1;
-      if (text >= byText.floor) byText.push(text, 0, doc);
-    }
-    if (byText.length === 0) return undefined;
-    const best = request.boost
-      ? boostedBest(scratch.mask, memo, docs, survivors, textScores, byText, request)
-      : byText;
-    return rankAndHighlight(state, expanded, best.drain().docs, fieldAllowed, request);
+    const best = walkBest(state, buckets, words, request);
+    if (best === undefined || best.length === 0) return undefined;
+    return rankAndHighlight(state, words, best.drain().docs, fieldAllowed, request);
   } finally {
+    for (let w = 0; w < words.length; w++) {
+      const scales = scratchArrays.termScales[w];
+      if (scales !== undefined) for (const { term } of words[w]!.derivations) scales[term] = 0;
+    }
     state.terms.release();
     scratch.release();
   }
 }
 
 /**
- * The order to check words in: required words by increasing title postings (the first
- * one seeds the candidates), then stop words, which only add to the score.
+ * The word whose groups are walked. Every other word enters the bounds at its best, and
+ * a title's actual score falls short of its bound by what those words miss there, so the
+ * walk visits about the seed's titles times the share of the score left to the bounds.
+ * "dacan c": "dacan", in most descriptions, is worth a tenth of the "c" completions, and
+ * walking "c" stops after a few hundred titles where "dacan" would visit all its 43,000;
+ * "zestsifo sote": the rare word goes first even though "sote" can score more.
  */
-function checkOrder(index: InvertedIndex, words: readonly ExpandedWord[]): number[] {
-  const costs = words.map(({ derivations }) => titlePostingCount(index, derivations));
-  const order = words.map((_, i) => i);
-  const stop = (i: number): number => (words[i]!.word.stop ? 1 : 0);
-  order.sort((a, b) => stop(a) - stop(b) || costs[a]! - costs[b]! || a - b);
-  return order;
+function seedWord(
+  index: InvertedIndex,
+  words: readonly ExpandedWord[],
+  most: readonly number[],
+): number | undefined {
+  let sum = 0;
+  for (const scale of most) sum += scale;
+  let seed: number | undefined;
+  let seedCost = Infinity;
+  words.forEach(({ word, derivations }, w) => {
+    if (word.stop) return;
+    const share = sum > 0 ? (sum - most[w]!) / sum : 1;
+    const cost = titlePostingCount(index, derivations) * share;
+    if (cost < seedCost) {
+      seed = w;
+      seedCost = cost;
+    }
+  });
+  return seed;
+}
+
+/** The other word that can score the most: the one the bounds are loosest about. */
+function partnerWord(most: readonly number[], seed: number): number {
+  let partner = -1;
+  for (let w = 0; w < most.length; w++)
+    if (w !== seed && (partner < 0 || most[w]! > most[partner]!)) partner = w;
+  return partner;
 }
 
 function titlePostingCount(index: InvertedIndex, derivations: readonly Derivation[]): number {
@@ -179,38 +188,298 @@ function titlePostingCount(index: InvertedIndex, derivations: readonly Derivatio
 }
 
 /**
- * Scores word `w` in the titles of the surviving documents, dropping those without it
- * when it is required; returns how many survive.
+ * The best `depth` eligible documents with every required word, by boosted text score,
+ * their text scores left in `scratch.total` (undefined: every word is a stop word).
+ *
+ * With several words, once the walk has visited more titles than a fraction of the
+ * partner's (the other word that can score the most), the partner's score is laid out
+ * per document from its own groups: a title is then dropped or bounded by a lookup, and
+ * its forward list read only when it can still enter.
  */
-function checkWord(
+function walkBest(
   state: SearchState,
+  buckets: TitleBuckets,
   words: readonly ExpandedWord[],
-  w: number,
-  survivors: number,
-): number {
-  const { termScale, docs, scores } = scratchArrays;
-  const word = words[w]!;
-  const idfs = derivationIdfs(state.index, word);
-  const scaleFactor = state.params.k1 + 1;
-  word.derivations.forEach(({ term, weight }, at) => {
-    termScale[term] = weight * idfs[at]! * scaleFactor;
-  });
-  const required = !word.word.stop;
+  request: ItemCompletionRequest,
+): TopK | undefined {
+  const { index, params, norms, scratch } = state;
   const wordCount = words.length;
-  let kept = 0;
-  for (let i = 0; i < survivors; i++) {
-    const doc = docs[i]!;
-    const best = titleWordScore(state, doc);
-    if (best === 0 && required) continue;
-    if (kept !== i) {
-      docs[kept] = doc;
-      for (let v = 0; v < wordCount; v++) scores[kept * wordCount + v] = scores[i * wordCount + v]!;
-    }
-    scores[kept * wordCount + w] = best;
-    kept++;
+  const maxLength = index.maxLengths[TITLE_FIELD] ?? 0;
+  scratchArrays.ensure(index.dictionary.size, wordCount, maxLength + 1);
+  const { termScales } = scratchArrays;
+  const scaleFactor = params.k1 + 1;
+  const most: number[] = [];
+  for (let w = 0; w < wordCount; w++) {
+    const word = words[w]!;
+    const idfs = derivationIdfs(index, word);
+    const scales = termScales[w]!;
+    let scale = 0;
+    word.derivations.forEach(({ term, weight }, at) => {
+      scales[term] = weight * idfs[at]! * scaleFactor;
+      scale = Math.max(scale, scales[term]);
+    });
+    most.push(scale);
   }
-  for (const { term } of word.derivations) termScale[term] = 0;
-  return kept;
+  const seed = seedWord(index, words, most);
+  if (seed === undefined) return undefined;
+  const groups = seedGroups(state, buckets, words, seed);
+  const partner = wordCount > 1 ? partnerWord(most, seed) : -1;
+  const partnerRequired = partner >= 0 && !words[partner]!.word.stop;
+  const partnerLayout = new PartnerLayout(state);
+  // Measured: reading a forward list costs about four times laying out one partner
+  // entry. Lay out once the forward lists read would have paid for it (at worst twice the
+  // cost of the better choice, not knowing how far the walk goes).
+  const layoutAfter =
+    partner < 0 ? Infinity : titlePostingCount(index, words[partner]!.derivations) / 4;
+  const { groupBounds, groupTerms, groupAt, order, wordScores } = scratchArrays;
+  const { filter, boost } = request;
+  const ceiling = boost ? (request.boostCeiling ?? Infinity) : 1;
+  const best = new TopK(Math.max(request.limit, request.rerankDepth));
+  const { mask, candidates, total } = scratch;
+  const hidden = state.visibility.hidden;
+  const seedScales = termScales[seed]!;
+  const partnerScores = scratch.wordScore;
+  let visits = 0;
+  // Read once per push, not per title: a getter returning a double allocates a number.
+  let floor = -Infinity;
+  try {
+    walk: for (let g = 0; g < groups; g++) {
+      const at = order[g]!;
+      const bound = groupBounds[at]!;
+      const bucket = buckets.of(groupTerms[at]!)![groupAt[at]!]!;
+      // Groups of titles repeating the seed come first and are walked whole, so any
+      // title met later has its seed score from the group it is met in.
+      const repeated = bucket.length === REPEATED;
+      if (!repeated && bound * ceiling < floor) break;
+      const shared = repeated
+        ? 0
+        : titleScore(seedScales[groupTerms[at]!]!, 1, bucket.length, norms, params.k1);
+      const rest =
+        repeated || wordCount < 3
+          ? 0
+          : restBound(state, buckets, words, seed, partner, bucket.length);
+      const { docs, versions } = bucket;
+      for (let i = 0; i < bucket.size; i++) {
+        if (!repeated && bound * ceiling < floor) break walk;
+        const doc = docs[i]!;
+        if (mask[doc] !== 0 || !buckets.isCurrent(doc, versions[i]!)) continue;
+        mask[doc] = 1;
+        candidates[scratch.candidateCount++] = doc;
+        if (hidden[doc] === 1) continue;
+        let text: number;
+        if (wordCount === 1 && !repeated) text = shared;
+        else if (partnerLayout.ready && !repeated && partnerScores[doc] === 0 && partnerRequired)
+          continue;
+        else if (partnerLayout.ready && !repeated && wordCount === 2)
+          text = shared + partnerScores[doc]!;
+        else if (
+          partnerLayout.ready &&
+          !repeated &&
+          (shared + partnerScores[doc]! + rest) * BOUND_MARGIN * ceiling < floor
+        )
+          continue;
+        else {
+          if (++visits > layoutAfter && !partnerLayout.ready)
+            partnerLayout.build(buckets, words, partner);
+          if (!scoreTitle(state, doc, words)) continue;
+          // Summed in word order, as the general search sums them, for identical scores.
+          text = 0;
+          for (let w = 0; w < wordCount; w++) text += wordScores[w]!;
+        }
+        total[doc] = text;
+        if (text * ceiling < floor) continue;
+        if (filter && !filter(doc)) continue;
+        const score = boost ? boost(doc, text) : text;
+        if (score >= floor) {
+          best.push(score, 0, doc);
+          floor = best.floor;
+        }
+      }
+    }
+  } finally {
+    partnerLayout.release();
+  }
+  return best;
+}
+
+/**
+ * One word's best title score per document (`scratch.wordScore`), from its groups: the
+ * group's score for titles holding a derivation once, the forward list for the others.
+ */
+class PartnerLayout {
+  ready = false;
+  private count = 0;
+
+  constructor(private readonly state: SearchState) {}
+
+  build(buckets: TitleBuckets, words: readonly ExpandedWord[], partner: number): void {
+    const { scratch, norms, params } = this.state;
+    const scores = scratch.wordScore;
+    const docs = scratch.wordDocs;
+    const scales = scratchArrays.termScales[partner]!;
+    const { wordScores } = scratchArrays;
+    this.ready = true;
+    for (const { term } of words[partner]!.derivations) {
+      for (const bucket of buckets.of(term) ?? []) {
+        const repeated = bucket.length === REPEATED;
+        const own = repeated ? 0 : titleScore(scales[term]!, 1, bucket.length, norms, params.k1);
+        for (let i = 0; i < bucket.size; i++) {
+          const doc = bucket.docs[i]!;
+          if (!buckets.isCurrent(doc, bucket.versions[i]!)) continue;
+          let score = own;
+          if (repeated) {
+            scoreTitle(this.state, doc, words);
+            score = wordScores[partner]!;
+          }
+          const previous = scores[doc]!;
+          if (previous === 0) docs[this.count++] = doc;
+          if (score > previous) scores[doc] = score;
+        }
+      }
+    }
+  }
+
+  /** Leaves `scratch.wordScore` zeroed, as other queries expect it. */
+  release(): void {
+    const { wordScore, wordDocs } = this.state.scratch;
+    for (let i = 0; i < this.count; i++) wordScore[wordDocs[i]!] = 0;
+    this.count = 0;
+    this.ready = false;
+  }
+}
+
+/**
+ * Lists the seed word's groups (one per derivation and title length) in `scratchArrays`,
+ * each with the most a title in it can score, and sorts them best first through
+ * `order`; returns how many there are.
+ */
+function seedGroups(
+  state: SearchState,
+  buckets: TitleBuckets,
+  words: readonly ExpandedWord[],
+  seed: number,
+): number {
+  const { norms, params } = state;
+  const seedScales = scratchArrays.termScales[seed]!;
+  let groups = 0;
+  for (const { term } of words[seed]!.derivations) groups += buckets.of(term)?.length ?? 0;
+  scratchArrays.ensureGroups(groups);
+  const { groupBounds, groupTerms, groupAt, order } = scratchArrays;
+  let g = 0;
+  for (const { term } of words[seed]!.derivations) {
+    const scale = seedScales[term]!;
+    const termGroups = buckets.of(term) ?? [];
+    for (let at = 0; at < termGroups.length; at++) {
+      const length = termGroups[at]!.length;
+      // A repeated term scores below its scale; such titles have any length, and the
+      // others' bound is greatest for the shortest.
+      const own = length === REPEATED ? scale : titleScore(scale, 1, length, norms, params.k1);
+      groupBounds[g] = (own + othersBound(state, buckets, words, seed, length)) * BOUND_MARGIN;
+      groupTerms[g] = term;
+      groupAt[g] = at;
+      order[g] = g;
+      g++;
+    }
+  }
+  const byBound = order.subarray(0, groups);
+  // -1, 0 or 1, not a difference of doubles, which would allocate a number per call.
+  byBound.sort((a, b) => {
+    const x = groupBounds[a]!;
+    const y = groupBounds[b]!;
+    const xRepeated = repeatedGroup(buckets, a);
+    if (xRepeated !== repeatedGroup(buckets, b)) return xRepeated ? -1 : 1;
+    return x > y ? -1 : x < y ? 1 : a - b;
+  });
+  return groups;
+}
+
+function repeatedGroup(buckets: TitleBuckets, g: number): boolean {
+  const { groupTerms, groupAt } = scratchArrays;
+  return buckets.of(groupTerms[g]!)![groupAt[g]!]!.length === REPEATED;
+}
+
+/**
+ * The most the words other than the seed can add to a title of `length` (for
+ * `REPEATED`, of any length): per word, its best derivation, as often as any title
+ * holds it.
+ */
+function othersBound(
+  state: SearchState,
+  buckets: TitleBuckets,
+  words: readonly ExpandedWord[],
+  seed: number,
+  length: number,
+  partner = -1,
+): number {
+  const cache = partner < 0 ? scratchArrays.othersBound : scratchArrays.restBound;
+  const cached = length < cache.length;
+  if (cached && cache[length]! >= 0) return cache[length]!;
+  const { norms, params } = state;
+  let sum = 0;
+  for (let w = 0; w < words.length; w++) {
+    if (w === seed || w === partner) continue;
+    const scales = scratchArrays.termScales[w]!;
+    let most = 0;
+    for (const { term } of words[w]!.derivations) {
+      const score = titleScore(
+        scales[term]!,
+        buckets.maxOccurrences(term),
+        length,
+        norms,
+        params.k1,
+      );
+      if (score > most) most = score;
+    }
+    sum += most;
+  }
+  if (cached) cache[length] = sum;
+  return sum;
+}
+
+/** `othersBound` without the partner, whose score is known per document. */
+function restBound(
+  state: SearchState,
+  buckets: TitleBuckets,
+  words: readonly ExpandedWord[],
+  seed: number,
+  partner: number,
+  length: number,
+): number {
+  return othersBound(state, buckets, words, seed, length, partner);
+}
+
+/**
+ * Each word's best score in the document's title into `wordScores`; false when a
+ * required word is missing.
+ */
+function scoreTitle(state: SearchState, doc: number, words: readonly ExpandedWord[]): boolean {
+  const { index, norms, params } = state;
+  const { termScales, wordScores } = scratchArrays;
+  const matched = state.terms.matched;
+  const wordCount = words.length;
+  wordScores.fill(0, 0, wordCount);
+  const forward = index.forward;
+  const data = forward.data;
+  const count = forward.length(doc);
+  const from = forward.offset(doc);
+  if (count === 0 || data[from] !== TITLE_MARK) return false;
+  const end = from + count;
+  const length = (index.lengths[TITLE_FIELD] as Uint32Array)[doc]!;
+  for (let k = from + 1; k < end; k++) {
+    const term = data[k]!;
+    if (term < 0) break;
+    const bits = matched[term]!;
+    if (bits === 0 || seenBefore(data, from + 1, k, term)) continue;
+    let tf = 1;
+    for (let j = k + 1; j < end && data[j]! >= 0; j++) if (data[j] === term) tf++;
+    for (let rest = bits; rest !== 0; rest &= rest - 1) {
+      const w = 31 - Math.clz32(rest & -rest);
+      const score = titleScore(termScales[w]![term]!, tf, length, norms, params.k1);
+      if (score > wordScores[w]!) wordScores[w] = score;
+    }
+  }
+  for (let w = 0; w < wordCount; w++) if (wordScores[w] === 0 && !words[w]!.word.stop) return false;
+  return true;
 }
 
 /** BM25F of a word on the title alone, exactly as the postings pass computes it. */
@@ -227,87 +496,6 @@ function titleScore(
   const acc =
     tf * (length < normTable.length ? normTable[length]! : norms.norm(TITLE_FIELD, length));
   return scale * (acc / (acc + k1));
-}
-
-/** The word's best score in the document's title (0: not in it). `termScale` is loaded. */
-function titleWordScore(state: SearchState, doc: number): number {
-  const { index, norms, params } = state;
-  const { termScale } = scratchArrays;
-  const forward = index.forward;
-  const data = forward.data;
-  const count = forward.length(doc);
-  const from = forward.offset(doc);
-  if (count === 0 || data[from] !== TITLE_MARK) return 0;
-  const end = from + count;
-  const length = (index.lengths[TITLE_FIELD] as Uint32Array)[doc]!;
-  let best = 0;
-  for (let k = from + 1; k < end; k++) {
-    const term = data[k]!;
-    if (term < 0) break;
-    const scale = termScale[term]!;
-    if (scale === 0 || seenBefore(data, from + 1, k, term)) continue;
-    let tf = 1;
-    for (let j = k + 1; j < end && data[j]! >= 0; j++) if (data[j] === term) tf++;
-    const score = titleScore(scale, tf, length, norms, params.k1);
-    if (score > best) best = score;
-  }
-  return best;
-}
-
-/**
- * The best `depth` eligible documents for a one-word query. Groups of titles (term,
- * title length) are visited by decreasing score, which a group's documents all share
- * (titles repeating the term are scored one by one, their group first), so a document's
- * first visit gives its best derivation. The walk stops at the first group whose score
- * times the boost ceiling cannot reach the worst kept.
- */
-function bestForOneWord(
-  state: SearchState,
-  buckets: TitleBuckets,
-  word: ExpandedWord,
-  request: ItemCompletionRequest,
-): TopK {
-  const { index, params, norms, scratch } = state;
-  const { termScale } = scratchArrays;
-  const idfs = derivationIdfs(index, word);
-  const groups: { bound: number; bucket: TitleBucket }[] = [];
-  word.derivations.forEach(({ term, weight }, at) => {
-    const scale = weight * idfs[at]! * (params.k1 + 1);
-    termScale[term] = scale;
-    for (const bucket of buckets.of(term) ?? []) {
-      const bound =
-        bucket.length === REPEATED ? scale : titleScore(scale, 1, bucket.length, norms, params.k1);
-      groups.push({ bound, bucket });
-    }
-  });
-  groups.sort((a, b) => b.bound - a.bound);
-  const { filter, boost } = request;
-  const ceiling = boost ? (request.boostCeiling ?? Infinity) : 1;
-  const best = new TopK(Math.max(request.limit, request.rerankDepth));
-  const { mask, candidates, total } = scratch;
-  const hidden = state.visibility.hidden;
-  for (const { bound, bucket } of groups) {
-    if (best.length === best.k && bound * ceiling < best.floor) break;
-    const { docs, versions } = bucket;
-    for (let i = 0; i < bucket.size; i++) {
-      const doc = docs[i]!;
-      if (mask[doc] !== 0 || !buckets.isCurrent(doc, versions[i]!)) continue;
-      mask[doc] = 1;
-      candidates[scratch.candidateCount++] = doc;
-      if (hidden[doc] === 1) continue;
-      const text = bucket.length === REPEATED ? titleWordScore(state, doc) : bound;
-      total[doc] = text;
-      if (filter && !filter(doc)) continue;
-      if (!boost) {
-        if (text >= best.floor) best.push(text, 0, doc);
-      } else if (text * ceiling >= best.floor) {
-        const score = boost(doc, text);
-        if (score >= best.floor) best.push(score, 0, doc);
-      }
-    }
-  }
-  for (const { term } of word.derivations) termScale[term] = 0;
-  return best;
 }
 
 /**
@@ -330,37 +518,6 @@ function derivationIdfs(index: InvertedIndex, word: ExpandedWord): number[] {
 function seenBefore(data: Int32Array, from: number, at: number, term: number): boolean {
   for (let k = from; k < at; k++) if (data[k] === term) return true;
   return false;
-}
-
-/**
- * The best `depth` eligible survivors by boosted score: the best by text are boosted
- * first, then any other whose text score times the ceiling reaches the bar.
- */
-function boostedBest(
-  mask: Uint32Array,
-  memo: Uint8Array,
-  docs: Int32Array,
-  survivors: number,
-  textScores: Float64Array,
-  byText: TopK,
-  request: ItemCompletionRequest,
-): TopK {
-  const boost = request.boost!;
-  const ceiling = request.boostCeiling ?? Infinity;
-  const best = new TopK(byText.k);
-  for (const doc of byText.drain().docs) {
-    best.push(boost(doc, textScores[doc]!), 0, doc);
-    mask[doc]! |= OFFERED;
-  }
-  for (let i = 0; i < survivors; i++) {
-    const doc = docs[i]!;
-    if (memo[doc] !== 1 || (mask[doc]! & OFFERED) !== 0) continue;
-    const text = textScores[doc]!;
-    if (text * ceiling < best.floor) continue;
-    const score = boost(doc, text);
-    if (score >= best.floor) best.push(score, 0, doc);
-  }
-  return best;
 }
 
 /** Phrase and title signals on the best documents, then the page with highlights. */

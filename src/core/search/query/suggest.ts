@@ -3,10 +3,23 @@ import type { TitleBuckets } from '../index/title-buckets.js';
 import type { TitleTermCounts } from '../index/title-counts.js';
 import { completeItems } from './complete-items.js';
 import { executeSearch, type SearchState } from './execute.js';
-import { expandWord, type Derivation, type ExpandedWord } from './expand.js';
+import { expandWord, type Derivation, type ExpandedWord, type ExpansionContext } from './expand.js';
 import type { TermDictionary } from '../index/term-dictionary.js';
 import { parseQuery, type QueryWord } from './parse-query.js';
 import type { QuerySuggestion, SearchHit, SuggestOptions, Suggestions } from './types.js';
+
+/** Per term, a slot among the completions being counted; all zero between calls. */
+class CompletionSlots {
+  private slots = new Int32Array(0);
+
+  ensure(terms: number): Int32Array {
+    if (this.slots.length < terms)
+      this.slots = new Int32Array(Math.max(terms, this.slots.length * 2));
+    return this.slots;
+  }
+}
+
+const completionSlots = new CompletionSlots();
 
 /** Completions counted in context, the most frequent in titles overall. */
 const MAX_COMPLETIONS = 32;
@@ -35,9 +48,22 @@ export function suggest(
   const itemLimit = options.items ?? 5;
   const words = parseQuery(input, state.analyzer, true);
   const last = words[words.length - 1];
-  const items = itemLimit > 0 ? completions(state, buckets, input, itemLimit, last, options) : [];
+  // Earlier words are whole words: expanded once, for both the items and the queries.
+  const earlier = words.slice(0, -1).map((word) => expandWord(word, expansionContext(state)));
+  const items =
+    itemLimit > 0 ? completions(state, buckets, input, earlier, itemLimit, last, options) : [];
   if (last === undefined || !last.prefix) return { queries: [], items };
-  return { queries: suggestQueries(state, titleCounts, words, options.limit ?? 5), items };
+  return { queries: suggestQueries(state, titleCounts, words, earlier, options.limit ?? 5), items };
+}
+
+function expansionContext(state: SearchState, maxPrefixExpansions?: number): ExpansionContext {
+  return {
+    dictionary: state.index.dictionary,
+    analyzer: state.analyzer,
+    synonyms: state.synonyms,
+    typos: true,
+    ...(maxPrefixExpansions === undefined ? {} : { maxPrefixExpansions }),
+  };
 }
 
 /**
@@ -48,20 +74,26 @@ function completions(
   state: SearchState,
   buckets: TitleBuckets,
   input: string,
+  earlier: readonly ExpandedWord[],
   limit: number,
   last: QueryWord | undefined,
   options: SuggestOptions,
 ): readonly SearchHit[] {
+  const maxPrefixExpansions = itemPrefixExpansions(last?.text ?? '');
+  const words =
+    last === undefined
+      ? []
+      : [...earlier, expandWord(last, expansionContext(state, maxPrefixExpansions))];
   const request = {
     limit,
     rerankDepth: Math.max(ITEM_RERANK_DEPTH, limit),
-    maxPrefixExpansions: itemPrefixExpansions(last?.text ?? ''),
+    maxPrefixExpansions,
     ...(options.filter ? { filter: options.filter } : {}),
     ...(options.boost ? { boost: options.boost } : {}),
     ...(options.boostCeiling !== undefined ? { boostCeiling: options.boostCeiling } : {}),
   };
   return (
-    completeItems(state, buckets, input, request) ??
+    completeItems(state, buckets, words, request) ??
     executeSearch(
       state,
       input,
@@ -80,6 +112,7 @@ function suggestQueries(
   state: SearchState,
   titleCounts: TitleTermCounts,
   words: readonly QueryWord[],
+  expandedEarlier: readonly ExpandedWord[],
   limit: number,
 ): QuerySuggestion[] {
   const { dictionary } = state.index;
@@ -90,38 +123,59 @@ function suggestQueries(
     if (titleCounts.counts[term]! > 0 && (word === last.text || !state.analyzer.isStopWord(word)))
       completions.push(term);
   });
-  const earlier = words.slice(0, -1).map((word) => {
-    const expanded = expandWord(
-      { ...word, prefix: false },
-      {
-        dictionary,
-        analyzer: state.analyzer,
-        synonyms: state.synonyms,
-        typos: true,
-      },
-    );
+  const earlier = expandedEarlier.map((expanded) => {
     // Typo neighbours only stand in for a word that is not indexed as typed.
     const exact = expanded.derivations.filter((d) => d.exact);
     return exact.length > 0 ? { ...expanded, derivations: exact } : expanded;
   });
   const constraining = earlier.filter(({ word }) => !word.stop);
-  const counts = new Map<number, number>();
+  const best = new BestCompletions(dictionary, limit);
   if (constraining.length === 0) {
-    for (const term of completions) counts.set(term, titleCounts.counts[term]!);
+    for (const term of completions) best.offer(term, titleCounts.counts[term]!);
   } else {
     completions.sort((a, b) => titleCounts.counts[b]! - titleCounts.counts[a]! || a - b);
     if (completions.length > MAX_COMPLETIONS) completions.length = MAX_COMPLETIONS;
+    const counts = new Map<number, number>();
     countInContext(state, constraining, completions, counts);
+    for (const [term, count] of counts) best.offer(term, count);
   }
   const prefixText = earlier.map((word) => correctedText(word, dictionary)).join(' ');
-  return [...counts.entries()]
-    .filter(([, count]) => count > 0)
-    .map(([term, count]) => ({ term: dictionary.term(term), count }))
-    .sort(
-      (a, b) => b.count - a.count || a.term.length - b.term.length || (a.term < b.term ? -1 : 1),
-    )
-    .slice(0, limit)
-    .map(({ term, count }) => ({ text: prefixText ? `${prefixText} ${term}` : term, count }));
+  return best.entries.map(({ text, count }) => ({
+    text: prefixText ? `${prefixText} ${text}` : text,
+    count,
+  }));
+}
+
+/**
+ * The `limit` best completions by count, then the shorter, then alphabetically; kept
+ * sorted by insertion, as a one-letter prefix offers thousands and only a few are kept.
+ */
+class BestCompletions {
+  readonly entries: { text: string; count: number }[] = [];
+
+  constructor(
+    private readonly dictionary: TermDictionary,
+    private readonly limit: number,
+  ) {}
+
+  offer(term: number, count: number): void {
+    const { entries, limit } = this;
+    if (count <= 0 || limit <= 0) return;
+    const worst = entries[entries.length - 1];
+    if (entries.length === limit && worst !== undefined && count < worst.count) return;
+    const text = this.dictionary.term(term);
+    let at = entries.length;
+    while (at > 0 && BestCompletions.before(text, count, entries[at - 1]!)) at--;
+    if (at >= limit) return;
+    entries.splice(at, 0, { text, count });
+    if (entries.length > limit) entries.length = limit;
+  }
+
+  private static before(text: string, count: number, other: { text: string; count: number }) {
+    if (count !== other.count) return count > other.count;
+    if (text.length !== other.text.length) return text.length < other.text.length;
+    return text < other.text;
+  }
 }
 
 /** The word as typed when it is indexed, else its likeliest correction. */
@@ -184,23 +238,37 @@ function countInContext(
       }
       return;
     }
-    const wanted = new Set(completions);
+    // Per term, its completion's slot + 1 (0: not a completion); counts per slot.
+    const slots = completionSlots.ensure(index.dictionary.size);
+    const slotCounts = new Int32Array(completions.length);
+    completions.forEach((term, slot) => {
+      slots[term] = slot + 1;
+    });
     const forward = index.forward;
+    const data = forward.data;
     const { candidates } = scratch;
-    for (let i = 0; i < scratch.candidateCount; i++) {
-      const doc = candidates[i]!;
-      if (mask[doc] !== target) continue;
-      const from = forward.offset(doc);
-      const end = from + forward.length(doc);
-      // The title is the document's first segment when it has one.
-      if (forward.data[from] !== -(TITLE_FIELD + 1)) continue;
-      for (let k = from + 1; k < end; k++) {
-        const term = forward.data[k]!;
-        if (term < 0) break;
-        if (!wanted.has(term) || titleRepeats(forward.data, from + 1, k, term)) continue;
-        counts.set(term, (counts.get(term) ?? 0) + 1);
+    try {
+      for (let i = 0; i < scratch.candidateCount; i++) {
+        const doc = candidates[i]!;
+        if (mask[doc] !== target) continue;
+        const from = forward.offset(doc);
+        const end = from + forward.length(doc);
+        // The title is the document's first segment when it has one.
+        if (data[from] !== -(TITLE_FIELD + 1)) continue;
+        for (let k = from + 1; k < end; k++) {
+          const term = data[k]!;
+          if (term < 0) break;
+          const slot = slots[term]!;
+          if (slot === 0 || titleRepeats(data, from + 1, k, term)) continue;
+          slotCounts[slot - 1]!++;
+        }
       }
+    } finally {
+      for (const term of completions) slots[term] = 0;
     }
+    completions.forEach((term, slot) => {
+      if (slotCounts[slot]! > 0) counts.set(term, slotCounts[slot]!);
+    });
   } finally {
     scratch.release();
   }
@@ -213,31 +281,38 @@ function countInContext(
 function markContext(state: SearchState, constraining: readonly ExpandedWord[]): number {
   const { scratch, index } = state;
   const postings = index.postings;
+  const { docs, offsets, stale } = postings;
   const hidden = state.visibility.hidden;
   const { mask, candidates } = scratch;
   let complete = 0;
-  constraining.forEach(({ derivations }, k) => {
+  let count = scratch.candidateCount;
+  for (let k = 0; k < constraining.length; k++) {
     const last = k === constraining.length - 1;
-    const advance = (doc: number): void => {
-      if (mask[doc] !== k || hidden[doc] === 1) return;
-      if (k === 0) candidates[scratch.candidateCount++] = doc;
-      mask[doc] = k + 1;
-      if (last) complete++;
-    };
-    for (const { term } of derivations) {
+    for (const { term } of constraining[k]!.derivations) {
       const key = postings.mainKey(term, TITLE_FIELD);
-      if (key >= 0) {
-        for (let p = postings.offsets[key]!, end = postings.offsets[key + 1]!; p < end; p++) {
-          const doc = postings.docs[p]!;
-          if (postings.stale[doc] !== 1) advance(doc);
-        }
-      }
       const delta = postings.delta.get(term);
-      if (delta === undefined) continue;
-      for (let j = 0; j < delta.length; j += 3)
-        if (delta[j + 1] === TITLE_FIELD) advance(delta[j]!);
+      // The main segment's documents, then the delta's title entries (doc, field, tf).
+      const mainEnd = key >= 0 ? offsets[key + 1]! : 0;
+      const deltaLength = delta === undefined ? 0 : delta.length;
+      for (let p = key >= 0 ? offsets[key]! : 0, j = 0; p < mainEnd || j < deltaLength; ) {
+        let doc: number;
+        if (p < mainEnd) {
+          doc = docs[p++]!;
+          if (stale[doc] === 1) continue;
+        } else {
+          const field = delta![j + 1];
+          doc = delta![j]!;
+          j += 3;
+          if (field !== TITLE_FIELD) continue;
+        }
+        if (mask[doc] !== k || hidden[doc] === 1) continue;
+        if (k === 0) candidates[count++] = doc;
+        mask[doc] = k + 1;
+        if (last) complete++;
+      }
     }
-  });
+  }
+  scratch.candidateCount = count;
   return complete;
 }
 
