@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SearchFixture } from '../test-fixture.js';
-import { REPEATED, type TitleBuckets } from './title-buckets.js';
+import type { TitleBuckets } from './title-buckets.js';
 
 function bucketsOf(f: SearchFixture): TitleBuckets {
   return Reflect.get(f.search, 'titleBuckets') as TitleBuckets;
 }
 
-/** The current (doc, title length) entries of a word, as `length:id` strings. */
+/**
+ * The current entries of a word, as `length:id` strings (`length×occurrences:id` for titles
+ * holding it more than once).
+ */
 function entries(f: SearchFixture, word: string): string[] {
   const buckets = bucketsOf(f);
   const term = Reflect.get(f.search, 'state').index.dictionary.idOf(word) as number | undefined;
@@ -15,24 +18,28 @@ function entries(f: SearchFixture, word: string): string[] {
   for (const bucket of (term === undefined ? undefined : buckets.of(term)) ?? [])
     for (let i = 0; i < bucket.size; i++)
       if (buckets.isCurrent(bucket.docs[i]!, bucket.versions[i]!))
-        out.push(`${bucket.length}:${f.catalog.ids.idOf(bucket.docs[i]!)}`);
+        out.push(
+          `${bucket.length}${bucket.occurrences > 1 ? `×${bucket.occurrences}` : ''}:${f.catalog.ids.idOf(bucket.docs[i]!)}`,
+        );
   return out.sort();
 }
 
-test('titles are grouped per word by title length, repeated words apart', () => {
+test('titles are grouped per word by occurrences and title length', () => {
   const f = new SearchFixture({}, [
     { id: 'a', title: 'Red lamp' },
     { id: 'b', title: 'Big red desk lamp' },
     { id: 'c', title: 'Red red wine' },
     { id: 'd', title: 'Chair', text: { description: 'red' } },
+    { id: 'e', title: 'Red red red' },
+    { id: 'f', title: 'Red lamp red' },
   ]);
-  assert.deepEqual(entries(f, 'red'), [`${REPEATED}:c`, '2:a', '4:b']);
-  assert.deepEqual(entries(f, 'lamp'), ['2:a', '4:b']);
-  const lengths = bucketsOf(f).of(Reflect.get(f.search, 'state').index.dictionary.idOf('red'));
+  assert.deepEqual(entries(f, 'red'), ['2:a', '3×2:c', '3×2:f', '3×3:e', '4:b']);
+  assert.deepEqual(entries(f, 'lamp'), ['2:a', '3:f', '4:b']);
+  const groups = bucketsOf(f).of(Reflect.get(f.search, 'state').index.dictionary.idOf('red'));
   assert.deepEqual(
-    lengths?.map((bucket) => bucket.length),
-    [REPEATED, 2, 4],
-    'by increasing length',
+    groups?.map((bucket) => `${bucket.occurrences}/${bucket.length}`),
+    ['1/2', '1/4', '2/3', '3/3'],
+    'by increasing occurrences, then length',
   );
 });
 
@@ -82,6 +89,7 @@ test('the most times a title repeats a word bounds every current title holding i
     Reflect.get(f.search, 'state').index.dictionary.idOf(word) as number;
   assert.equal(buckets.maxOccurrences(term('red')), 3);
   assert.equal(buckets.maxOccurrences(term('lamp')), 1);
+  assert.equal(buckets.maxOccurrences(term('chair') ?? -1), 0);
   f.upsert({ id: 'a', title: 'Lamp lamp' });
   assert.equal(buckets.maxOccurrences(term('lamp')), 2);
   // An upper bound: kept when the title repeating it changes, until a rebuild.
@@ -89,4 +97,5 @@ test('the most times a title repeats a word bounds every current title holding i
   assert.equal(buckets.maxOccurrences(term('red')), 3);
   buckets.rebuild(Reflect.get(f.search, 'state').index);
   assert.equal(buckets.maxOccurrences(term('red')), 1);
+  assert.equal(buckets.maxOccurrences(term('lamp')), 2);
 });

@@ -2,21 +2,19 @@ import { TITLE_FIELD } from './fields.js';
 import type { InvertedIndex } from './inverted-index.js';
 import { PackedLists } from './packed-lists.js';
 
-/** Titles holding a term more than once: their score is not a function of the length. */
-export const REPEATED = 0;
-
-/** Documents of one (term, title length) pair, each with the title version it was added at. */
+/**
+ * Documents whose title has one length and holds one term a given number of times, each
+ * with the title version it was added at.
+ */
 export class TitleBucket {
   docs = new Int32Array(4);
   versions = new Uint32Array(4);
   size = 0;
-  /**
-   * In the `REPEATED` group, the most times a title added to it held the term (never
-   * lowered until a rebuild, so an upper bound); 1 elsewhere.
-   */
-  maxOccurrences = 1;
 
-  constructor(readonly length: number) {}
+  constructor(
+    readonly length: number,
+    readonly occurrences: number,
+  ) {}
 
   push(doc: number, version: number): void {
     if (this.size === this.docs.length) {
@@ -33,9 +31,9 @@ export class TitleBucket {
 }
 
 /**
- * Per term, the documents whose title holds it, grouped by title length (`REPEATED` for
- * titles holding it twice or more). A one-word title search scores a document by the
- * term and the title length alone, so walking the groups from the best score down lets
+ * Per term, the documents whose title holds it, grouped by how many times and by title
+ * length. A one-word title search scores a document by the term, its occurrences and the
+ * title length alone, so walking the groups from the best score down lets
  * autocomplete stop as soon as nothing left can enter its top results, instead of
  * scoring every title with a frequent word.
  *
@@ -53,15 +51,18 @@ export class TitleBuckets {
   private live = 0;
   private outdated = 0;
 
-  /** Groups of `term`, by increasing title length (`REPEATED` first). */
+  /** Groups of `term`, by increasing occurrences, then title length. */
   of(term: number): readonly TitleBucket[] | undefined {
     return this.byTerm.get(term);
   }
 
-  /** At least the most times any current title holds `term` (1 unless it repeats somewhere). */
+  /**
+   * At least the most times any current title holds `term` (groups left empty by
+   * updates count until a rebuild); 0 when no title has it.
+   */
   maxOccurrences(term: number): number {
-    const first = this.byTerm.get(term)?.[0];
-    return first?.length === REPEATED ? first.maxOccurrences : 1;
+    const groups = this.byTerm.get(term);
+    return groups === undefined ? 0 : groups[groups.length - 1]!.occurrences;
   }
 
   /** Whether the entry (`doc`, `version`) still describes the document's title. */
@@ -138,26 +139,27 @@ export class TitleBuckets {
       if (earlier) continue;
       let occurrences = 1;
       for (let j = k + 1; j < end; j++) if (data[j] === term) occurrences++;
-      const bucket = this.bucket(term, occurrences > 1 ? REPEATED : length);
-      bucket.push(doc, version);
-      if (occurrences > bucket.maxOccurrences) bucket.maxOccurrences = occurrences;
+      this.bucket(term, occurrences, length).push(doc, version);
       entries++;
     }
     this.entryCount[doc] = entries;
     this.live += entries;
   }
 
-  private bucket(term: number, length: number): TitleBucket {
+  private bucket(term: number, occurrences: number, length: number): TitleBucket {
     let buckets = this.byTerm.get(term);
     if (buckets === undefined) {
       buckets = [];
       this.byTerm.set(term, buckets);
     }
     let at = 0;
-    while (at < buckets.length && buckets[at]!.length < length) at++;
+    for (; at < buckets.length; at++) {
+      const { occurrences: o, length: l } = buckets[at]!;
+      if (o > occurrences || (o === occurrences && l >= length)) break;
+    }
     const found = buckets[at];
-    if (found?.length === length) return found;
-    const bucket = new TitleBucket(length);
+    if (found?.length === length && found.occurrences === occurrences) return found;
+    const bucket = new TitleBucket(length, occurrences);
     buckets.splice(at, 0, bucket);
     return bucket;
   }

@@ -1,6 +1,6 @@
 import { TITLE_FIELD } from '../index/fields.js';
 import type { InvertedIndex } from '../index/inverted-index.js';
-import { REPEATED, type TitleBuckets } from '../index/title-buckets.js';
+import type { TitleBuckets } from '../index/title-buckets.js';
 import type { LengthNorms } from './length-norms.js';
 import { inverseDocumentFrequency } from './accumulate.js';
 import type { SearchState } from './execute.js';
@@ -34,12 +34,15 @@ class CompletionScratch {
   termScales: Float64Array[] = [];
   /** Per query word, its best score in the title being checked. */
   wordScores = new Float64Array(32);
-  /** Per title length, the most the words other than the seed can add (-1: not computed). */
+  /** Per query word, per title length: the most it scores in a title of that length. */
+  bestAt: Float64Array[] = [];
+  /** Per title length, the most the words other than the seed can add (-Infinity: none). */
   othersBound = new Float64Array(64);
   /** The same without the partner word. */
   restBound = new Float64Array(64);
-  /** Seed groups to walk: bound and (derivation, group) per entry, sorted through `order`. */
+  /** Seed groups to walk: bound, own score and (derivation, group), sorted through `order`. */
   groupBounds = new Float64Array(64);
+  groupOwn = new Float64Array(64);
   groupTerms = new Int32Array(64);
   groupAt = new Int32Array(64);
   order = new Int32Array(64);
@@ -49,19 +52,22 @@ class CompletionScratch {
       const scales = this.termScales[w];
       if (scales === undefined || scales.length < terms)
         this.termScales[w] = new Float64Array(Math.max(terms, (scales?.length ?? 0) * 2));
+      const bestAt = this.bestAt[w];
+      if (bestAt === undefined || bestAt.length < lengths)
+        this.bestAt[w] = new Float64Array(Math.max(lengths, (bestAt?.length ?? 0) * 2));
+      this.bestAt[w]!.fill(0, 0, lengths);
     }
     if (this.othersBound.length < lengths) {
       this.othersBound = new Float64Array(Math.max(lengths, this.othersBound.length * 2));
       this.restBound = new Float64Array(this.othersBound.length);
     }
-    this.othersBound.fill(-1, 0, lengths);
-    this.restBound.fill(-1, 0, lengths);
   }
 
   ensureGroups(groups: number): void {
     if (this.groupBounds.length >= groups) return;
     const size = Math.max(groups, this.groupBounds.length * 2);
     this.groupBounds = new Float64Array(size);
+    this.groupOwn = new Float64Array(size);
     this.groupTerms = new Int32Array(size);
     this.groupAt = new Int32Array(size);
     this.order = new Int32Array(size);
@@ -95,14 +101,15 @@ export function expandForCompletion(
  * `executeSearch` with every non-stop word required, computed for a fraction of its cost.
  * `words` are the query's words as `expandForCompletion` expands them.
  *
- * Titles are visited best first through `TitleBuckets`, from the groups (term, title
- * length) of the required word with the fewest titles, the seed. A group's titles all
- * give the seed the same score, and at a given length the other words can add at most
- * their best derivation's score for a title of that length; groups are walked by that
- * bound, the other words are looked up in the forward list of each title visited, and
- * the walk stops at the first group whose bound times the boost ceiling cannot reach the
- * worst of the best kept. "c", "dacan" or "dacan c", which tens of thousands of titles
- * match, cost a few hundred to a few thousand visits.
+ * Titles are visited best first through `TitleBuckets`, from the groups (term,
+ * occurrences, title length) of one required word, the seed (see `seedWord`). A group's
+ * titles all give the seed the same score, and at a given length each other word can add
+ * at most its best group of that length (nothing, for a required word, rules the length
+ * out); groups are walked by that bound, the other words are checked in the forward list
+ * of each title visited (or, past a point, by a per-document lookup of the partner
+ * word), and the walk stops at the first group whose bound times the boost ceiling
+ * cannot reach the worst of the best kept. "c", "dacan" or "dacan c", which tens of
+ * thousands of titles match, cost a few hundred to a few thousand visits.
  *
  * `boost` is called only for titles with every required word whose text score times
  * `boostCeiling` can still beat the worst kept.
@@ -191,10 +198,10 @@ function titlePostingCount(index: InvertedIndex, derivations: readonly Derivatio
  * The best `depth` eligible documents with every required word, by boosted text score,
  * their text scores left in `scratch.total` (undefined: every word is a stop word).
  *
- * With several words, once the walk has visited more titles than a fraction of the
- * partner's (the other word that can score the most), the partner's score is laid out
- * per document from its own groups: a title is then dropped or bounded by a lookup, and
- * its forward list read only when it can still enter.
+ * With several words, once the walk has read more forward lists than laying out the
+ * partner (the other word that can score the most) per document would cost, the
+ * partner's score is laid out from its own groups: a title is then dropped or bounded by
+ * a lookup, and its forward list read only when it can still enter.
  */
 function walkBest(
   state: SearchState,
@@ -202,10 +209,10 @@ function walkBest(
   words: readonly ExpandedWord[],
   request: ItemCompletionRequest,
 ): TopK | undefined {
-  const { index, params, norms, scratch } = state;
+  const { index, params, scratch } = state;
   const wordCount = words.length;
-  const maxLength = index.maxLengths[TITLE_FIELD] ?? 0;
-  scratchArrays.ensure(index.dictionary.size, wordCount, maxLength + 1);
+  const lengths = longestTitle(buckets, words) + 1;
+  scratchArrays.ensure(index.dictionary.size, wordCount, lengths);
   const { termScales } = scratchArrays;
   const scaleFactor = params.k1 + 1;
   const most: number[] = [];
@@ -219,67 +226,61 @@ function walkBest(
       scale = Math.max(scale, scales[term]);
     });
     most.push(scale);
+    bestPerLength(state, buckets, word, scales, scratchArrays.bestAt[w]!);
   }
   const seed = seedWord(index, words, most);
   if (seed === undefined) return undefined;
-  const groups = seedGroups(state, buckets, words, seed);
   const partner = wordCount > 1 ? partnerWord(most, seed) : -1;
+  const { othersBound, restBound } = scratchArrays;
+  boundsPerLength(words, seed, -1, lengths, othersBound);
+  boundsPerLength(words, seed, partner, lengths, restBound);
+  const groups = seedGroups(state, buckets, words, seed);
   const partnerRequired = partner >= 0 && !words[partner]!.word.stop;
   const partnerLayout = new PartnerLayout(state);
-  // Measured: reading a forward list costs about four times laying out one partner
-  // entry. Lay out once the forward lists read would have paid for it (at worst twice the
-  // cost of the better choice, not knowing how far the walk goes).
+  // Measured: reading a forward list costs about thirty times laying out one partner
+  // entry. Lay out once the forward lists read would have paid for it (at worst twice
+  // the cost of the better choice, not knowing how far the walk goes).
   const layoutAfter =
-    partner < 0 ? Infinity : titlePostingCount(index, words[partner]!.derivations) / 4;
-  const { groupBounds, groupTerms, groupAt, order, wordScores } = scratchArrays;
+    partner < 0 ? Infinity : titlePostingCount(index, words[partner]!.derivations) / 32;
+  const { groupBounds, groupOwn, groupTerms, groupAt, order, wordScores } = scratchArrays;
   const { filter, boost } = request;
   const ceiling = boost ? (request.boostCeiling ?? Infinity) : 1;
   const best = new TopK(Math.max(request.limit, request.rerankDepth));
   const { mask, candidates, total } = scratch;
   const hidden = state.visibility.hidden;
-  const seedScales = termScales[seed]!;
   const partnerScores = scratch.wordScore;
-  let visits = 0;
+  let forwardReads = 0;
   // Read once per push, not per title: a getter returning a double allocates a number.
   let floor = -Infinity;
   try {
     walk: for (let g = 0; g < groups; g++) {
       const at = order[g]!;
       const bound = groupBounds[at]!;
+      // -Infinity: a required word never occurs in titles of this length.
+      if (bound === -Infinity || bound * ceiling < floor) break;
+      const own = groupOwn[at]!;
       const bucket = buckets.of(groupTerms[at]!)![groupAt[at]!]!;
-      // Groups of titles repeating the seed come first and are walked whole, so any
-      // title met later has its seed score from the group it is met in.
-      const repeated = bucket.length === REPEATED;
-      if (!repeated && bound * ceiling < floor) break;
-      const shared = repeated
-        ? 0
-        : titleScore(seedScales[groupTerms[at]!]!, 1, bucket.length, norms, params.k1);
-      const rest =
-        repeated || wordCount < 3
-          ? 0
-          : restBound(state, buckets, words, seed, partner, bucket.length);
+      const rest = restBound[bucket.length]!;
       const { docs, versions } = bucket;
       for (let i = 0; i < bucket.size; i++) {
-        if (!repeated && bound * ceiling < floor) break walk;
+        if (bound * ceiling < floor) break walk;
         const doc = docs[i]!;
         if (mask[doc] !== 0 || !buckets.isCurrent(doc, versions[i]!)) continue;
         mask[doc] = 1;
         candidates[scratch.candidateCount++] = doc;
         if (hidden[doc] === 1) continue;
         let text: number;
-        if (wordCount === 1 && !repeated) text = shared;
-        else if (partnerLayout.ready && !repeated && partnerScores[doc] === 0 && partnerRequired)
-          continue;
-        else if (partnerLayout.ready && !repeated && wordCount === 2)
-          text = shared + partnerScores[doc]!;
+        if (wordCount === 1) text = own;
+        else if (partnerLayout.ready && partnerScores[doc] === 0 && partnerRequired) continue;
+        // Two words: both scores known, and a sum of two is the same in either order.
+        else if (partnerLayout.ready && wordCount === 2) text = own + partnerScores[doc]!;
         else if (
           partnerLayout.ready &&
-          !repeated &&
-          (shared + partnerScores[doc]! + rest) * BOUND_MARGIN * ceiling < floor
+          (own + partnerScores[doc]! + rest) * BOUND_MARGIN * ceiling < floor
         )
           continue;
         else {
-          if (++visits > layoutAfter && !partnerLayout.ready)
+          if (++forwardReads > layoutAfter && !partnerLayout.ready)
             partnerLayout.build(buckets, words, partner);
           if (!scoreTitle(state, doc, words)) continue;
           // Summed in word order, as the general search sums them, for identical scores.
@@ -302,9 +303,57 @@ function walkBest(
   return best;
 }
 
+/** The longest title any group of the words' derivations holds. */
+function longestTitle(buckets: TitleBuckets, words: readonly ExpandedWord[]): number {
+  let longest = 0;
+  for (const { derivations } of words)
+    for (const { term } of derivations)
+      for (const group of buckets.of(term) ?? []) longest = Math.max(longest, group.length);
+  return longest;
+}
+
+/** Per title length, the word's best score among its groups of that length (0: none). */
+function bestPerLength(
+  state: SearchState,
+  buckets: TitleBuckets,
+  word: ExpandedWord,
+  scales: Float64Array,
+  bestAt: Float64Array,
+): void {
+  const { norms, params } = state;
+  for (const { term } of word.derivations) {
+    for (const group of buckets.of(term) ?? []) {
+      if (group.size === 0) continue;
+      const score = titleScore(scales[term]!, group.occurrences, group.length, norms, params.k1);
+      if (score > bestAt[group.length]!) bestAt[group.length] = score;
+    }
+  }
+}
+
 /**
- * One word's best title score per document (`scratch.wordScore`), from its groups: the
- * group's score for titles holding a derivation once, the forward list for the others.
+ * Per title length, the most the words other than the seed (and `partner`, unless -1)
+ * can add together; -Infinity where a required one has no title of that length.
+ */
+function boundsPerLength(
+  words: readonly ExpandedWord[],
+  seed: number,
+  partner: number,
+  lengths: number,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, lengths);
+  for (let w = 0; w < words.length; w++) {
+    if (w === seed || w === partner) continue;
+    const bestAt = scratchArrays.bestAt[w]!;
+    const required = !words[w]!.word.stop;
+    for (let length = 0; length < lengths; length++)
+      out[length] = required && bestAt[length] === 0 ? -Infinity : out[length]! + bestAt[length]!;
+  }
+}
+
+/**
+ * One word's best title score per document (`scratch.wordScore`), from its groups, each
+ * of which gives all its titles the same score.
  */
 class PartnerLayout {
   ready = false;
@@ -315,28 +364,24 @@ class PartnerLayout {
   build(buckets: TitleBuckets, words: readonly ExpandedWord[], partner: number): void {
     const { scratch, norms, params } = this.state;
     const scores = scratch.wordScore;
-    const docs = scratch.wordDocs;
+    const listed = scratch.wordDocs;
     const scales = scratchArrays.termScales[partner]!;
-    const { wordScores } = scratchArrays;
+    let count = this.count;
     this.ready = true;
     for (const { term } of words[partner]!.derivations) {
-      for (const bucket of buckets.of(term) ?? []) {
-        const repeated = bucket.length === REPEATED;
-        const own = repeated ? 0 : titleScore(scales[term]!, 1, bucket.length, norms, params.k1);
-        for (let i = 0; i < bucket.size; i++) {
-          const doc = bucket.docs[i]!;
-          if (!buckets.isCurrent(doc, bucket.versions[i]!)) continue;
-          let score = own;
-          if (repeated) {
-            scoreTitle(this.state, doc, words);
-            score = wordScores[partner]!;
-          }
+      for (const group of buckets.of(term) ?? []) {
+        const score = titleScore(scales[term]!, group.occurrences, group.length, norms, params.k1);
+        const { docs, versions } = group;
+        for (let i = 0; i < group.size; i++) {
+          const doc = docs[i]!;
+          if (!buckets.isCurrent(doc, versions[i]!)) continue;
           const previous = scores[doc]!;
-          if (previous === 0) docs[this.count++] = doc;
+          if (previous === 0) listed[count++] = doc;
           if (score > previous) scores[doc] = score;
         }
       }
     }
+    this.count = count;
   }
 
   /** Leaves `scratch.wordScore` zeroed, as other queries expect it. */
@@ -349,9 +394,10 @@ class PartnerLayout {
 }
 
 /**
- * Lists the seed word's groups (one per derivation and title length) in `scratchArrays`,
- * each with the most a title in it can score, and sorts them best first through
- * `order`; returns how many there are.
+ * Lists the seed word's groups in `scratchArrays`, each with its titles' seed score and
+ * the most a title in it can score, and sorts them best first through `order` (by own
+ * score on equal bounds: a title's groups all have its length, so it is first met in the
+ * group of its best derivation); returns how many there are.
  */
 function seedGroups(
   state: SearchState,
@@ -361,20 +407,20 @@ function seedGroups(
 ): number {
   const { norms, params } = state;
   const seedScales = scratchArrays.termScales[seed]!;
+  const { othersBound } = scratchArrays;
   let groups = 0;
   for (const { term } of words[seed]!.derivations) groups += buckets.of(term)?.length ?? 0;
   scratchArrays.ensureGroups(groups);
-  const { groupBounds, groupTerms, groupAt, order } = scratchArrays;
+  const { groupBounds, groupOwn, groupTerms, groupAt, order } = scratchArrays;
   let g = 0;
   for (const { term } of words[seed]!.derivations) {
     const scale = seedScales[term]!;
     const termGroups = buckets.of(term) ?? [];
     for (let at = 0; at < termGroups.length; at++) {
-      const length = termGroups[at]!.length;
-      // A repeated term scores below its scale; such titles have any length, and the
-      // others' bound is greatest for the shortest.
-      const own = length === REPEATED ? scale : titleScore(scale, 1, length, norms, params.k1);
-      groupBounds[g] = (own + othersBound(state, buckets, words, seed, length)) * BOUND_MARGIN;
+      const { length, occurrences } = termGroups[at]!;
+      const own = titleScore(scale, occurrences, length, norms, params.k1);
+      groupOwn[g] = own;
+      groupBounds[g] = (own + othersBound[length]!) * BOUND_MARGIN;
       groupTerms[g] = term;
       groupAt[g] = at;
       order[g] = g;
@@ -386,66 +432,12 @@ function seedGroups(
   byBound.sort((a, b) => {
     const x = groupBounds[a]!;
     const y = groupBounds[b]!;
-    const xRepeated = repeatedGroup(buckets, a);
-    if (xRepeated !== repeatedGroup(buckets, b)) return xRepeated ? -1 : 1;
-    return x > y ? -1 : x < y ? 1 : a - b;
+    if (x !== y) return x > y ? -1 : 1;
+    const ownA = groupOwn[a]!;
+    const ownB = groupOwn[b]!;
+    return ownA > ownB ? -1 : ownA < ownB ? 1 : a - b;
   });
   return groups;
-}
-
-function repeatedGroup(buckets: TitleBuckets, g: number): boolean {
-  const { groupTerms, groupAt } = scratchArrays;
-  return buckets.of(groupTerms[g]!)![groupAt[g]!]!.length === REPEATED;
-}
-
-/**
- * The most the words other than the seed can add to a title of `length` (for
- * `REPEATED`, of any length): per word, its best derivation, as often as any title
- * holds it.
- */
-function othersBound(
-  state: SearchState,
-  buckets: TitleBuckets,
-  words: readonly ExpandedWord[],
-  seed: number,
-  length: number,
-  partner = -1,
-): number {
-  const cache = partner < 0 ? scratchArrays.othersBound : scratchArrays.restBound;
-  const cached = length < cache.length;
-  if (cached && cache[length]! >= 0) return cache[length]!;
-  const { norms, params } = state;
-  let sum = 0;
-  for (let w = 0; w < words.length; w++) {
-    if (w === seed || w === partner) continue;
-    const scales = scratchArrays.termScales[w]!;
-    let most = 0;
-    for (const { term } of words[w]!.derivations) {
-      const score = titleScore(
-        scales[term]!,
-        buckets.maxOccurrences(term),
-        length,
-        norms,
-        params.k1,
-      );
-      if (score > most) most = score;
-    }
-    sum += most;
-  }
-  if (cached) cache[length] = sum;
-  return sum;
-}
-
-/** `othersBound` without the partner, whose score is known per document. */
-function restBound(
-  state: SearchState,
-  buckets: TitleBuckets,
-  words: readonly ExpandedWord[],
-  seed: number,
-  partner: number,
-  length: number,
-): number {
-  return othersBound(state, buckets, words, seed, length, partner);
 }
 
 /**
