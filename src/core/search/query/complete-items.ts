@@ -237,9 +237,10 @@ function walkBest(
   const groups = seedGroups(state, buckets, words, seed);
   const partnerRequired = partner >= 0 && !words[partner]!.word.stop;
   const partnerLayout = new PartnerLayout(state);
-  // Measured: reading a forward list costs about thirty times laying out one partner
-  // entry. Lay out once the forward lists read would have paid for it (at worst twice
-  // the cost of the better choice, not knowing how far the walk goes).
+  // On the product corpus a forward-list read (with the scoring around it) cost some
+  // thirty to fifty times laying out one partner entry. Lay out once the reads would
+  // have paid for it: at worst about twice the better choice's cost, not knowing how far
+  // the walk goes.
   const layoutAfter =
     partner < 0 ? Infinity : titlePostingCount(index, words[partner]!.derivations) / 32;
   const { groupBounds, groupOwn, groupTerms, groupAt, order, wordScores } = scratchArrays;
