@@ -63,7 +63,7 @@ export interface PipelineConfig {
 
 export const DEFAULT_HISTORY_LIMIT = 2000;
 
-/** Each model's defaults: good starting points on MovieLens-like data. */
+/** Each model's defaults: good starting points on MovieLens-like data, and the search's incumbents. */
 export const DEFAULT_COMPONENTS: {
   readonly [K in ComponentKind]: Extract<ComponentConfig, { kind: K }>;
 } = {

@@ -3,10 +3,9 @@ import { ndcgAtK } from '../evaluation/metrics.js';
 import { createRandom, type Random } from '../models/random.js';
 import { topK } from '../models/top-k.js';
 import { type ComponentModel, easeApplicable, fitComponent } from './components.js';
-import type { CsrMatrix } from '../models/interaction-matrix.js';
-import { type InteractionLog, type InteractionView, viewMatrix } from './interaction-views.js';
-import { LogHistories, type SplitProtocol, relevantFromRows, splitRows } from './offline.js';
-import { Recommender } from './recommender.js';
+import { HoldoutValidation } from './holdout-validation.js';
+import type { InteractionLog, InteractionView } from './interaction-views.js';
+import type { SplitProtocol } from './offline.js';
 import {
   type ComponentConfig,
   type ComponentKind,
@@ -49,6 +48,11 @@ export interface Trial {
   readonly sweeps?: number;
   /** Why it stopped early: 'behind' its model's best, or 'budget'. */
   readonly stopped?: string;
+  /**
+   * iALS on the holdout: nDCG at the holdout's scale and with fewer training rows;
+   * `ndcg` is then their line followed to the full data.
+   */
+  readonly learningCurve?: { readonly measured: number; readonly reduced: number };
   readonly config: PipelineConfig;
 }
 
@@ -82,6 +86,17 @@ const MAX_TRIALS: Readonly<Record<ComponentKind, number>> = {
   popularity: 1,
 };
 
+/**
+ * How much better (relatively) a tuned configuration must validate than its model's
+ * incumbent, the defaults first, to replace it: validation differences of a percent
+ * are within what another cut of the same data changes, and a search that takes every
+ * lucky draw drifts away from good defaults.
+ */
+const REPLACE_MARGIN = 0.01;
+
+/** iALS capacity steps the search takes in one direction at most. */
+const MAX_CAPACITY_STEPS = 3;
+
 /** Candidates per evaluation and model that the blend stage scores (union over the models). */
 const POOL_PER_MODEL = 100;
 
@@ -103,9 +118,12 @@ const SHORT_SWEEPS = 5;
  * The automatic choice of a pipeline, validated on the training rows only (never the
  * test rows). Each model is judged where its validation resembles serving:
  *  - iALS learns a vector per user, and the users it serves were in its training: it is
- *    tuned on a holdout of each user's interactions (the protocol, another seed), by
- *    successive halving: brackets of six configurations trained for 5 sweeps (half
- *    around the best so far, half from the whole space), the best two to full length;
+ *    tuned on holdouts of each user's interactions (the protocol, other seeds), each
+ *    configuration judged by its learning curve followed to the full data
+ *    (`HoldoutValidation`). First its capacity, a step at a time (more factors and less
+ *    penalty, or the reverse) while a step wins; then by successive halving: brackets
+ *    of six configurations trained for 5 sweeps (half around the best so far, half from
+ *    the whole space), the best two to full length;
  *  - EASE, RP3beta and item-kNN score a history with item statistics only: they are
  *    tuned on user folds (`UserFoldValidation`), whose models train on nearly all the
  *    data, as the served ones do (a holdout of a holdout would train them on ~56% of it,
@@ -154,6 +172,7 @@ export async function searchPipeline(
     historyLimit,
     ...(options.maxValidationUsers === undefined ? {} : { maxUsers: options.maxValidationUsers }),
   });
+  const holdoutFits = holdout.fitsPerTrial;
   const views = distinctViews(log, types, rows);
   const kinds = (options.kinds ?? ['ials', 'ease', 'rp3beta', 'item-knn', 'popularity']).filter(
     (kind) => kind !== 'ease' || easeApplicable(contexts[0]!.matrix('presence')),
@@ -165,22 +184,27 @@ export async function searchPipeline(
 
   const keepIfBest = (evaluated: Evaluated): void => {
     const current = best.get(evaluated.config.kind);
-    if (current === undefined || evaluated.ndcg > current.ndcg)
+    if (current === undefined || evaluated.ndcg > current.ndcg * (1 + REPLACE_MARGIN))
       best.set(evaluated.config.kind, evaluated);
   };
 
-  /** iALS on the holdout; `sweeps` shortens the run (a first rung of successive halving). */
+  /**
+   * iALS on the holdout, judged by its learning curve followed to the full data;
+   * `sweeps` shortens the run (a first rung of successive halving: one cut, no curve).
+   */
   const holdoutTrial = async (
     config: ComponentConfig,
     sweeps?: number,
   ): Promise<number | undefined> => {
-    const expected = (unitSeconds.get(config.kind) ?? 0) * (sweeps === undefined ? 1 : sweeps / 15);
+    const perFit = unitSeconds.get(config.kind) ?? 0;
+    const expected = sweeps === undefined ? perFit * holdoutFits : (perFit * sweeps) / 15;
     if (best.has(config.kind) && timeLeft() < expected) return undefined;
     const trialStarted = clock();
-    const ndcg = await holdout.evaluate(config, k, sweeps);
+    const evaluation = await holdout.evaluate(config, k, sweeps);
     const seconds = (clock() - trialStarted) / 1000;
-    if (sweeps === undefined) unitSeconds.set(config.kind, seconds);
+    if (sweeps === undefined) unitSeconds.set(config.kind, seconds / evaluation.fits);
     tried.set(config.kind, (tried.get(config.kind) ?? 0) + 1);
+    const ndcg = evaluation.extrapolated;
     record({
       stage: 'model',
       pipeline: describePipeline({ components: [config], historyLimit }),
@@ -188,10 +212,30 @@ export async function searchPipeline(
       seconds,
       folds: 0,
       ...(sweeps === undefined ? {} : { sweeps }),
+      ...(evaluation.reduced === undefined
+        ? {}
+        : { learningCurve: { measured: evaluation.measured, reduced: evaluation.reduced } }),
       config: { components: [config], historyLimit },
     });
     if (sweeps === undefined) keepIfBest({ config, ndcg });
     return ndcg;
+  };
+
+  /** Larger, else smaller, iALS, one capacity step at a time while the step wins. */
+  const capacityLadder = async (): Promise<void> => {
+    for (const direction of [1, -1] as const) {
+      let moved = false;
+      for (let step = 0; step < MAX_CAPACITY_STEPS; step++) {
+        const incumbent = best.get('ials');
+        if (incumbent?.config.kind !== 'ials') return;
+        const next = capacityStep(incumbent.config, direction);
+        if (next === undefined) break;
+        if ((await holdoutTrial(next)) === undefined) return;
+        if (best.get('ials') === incumbent) break;
+        moved = true;
+      }
+      if (moved) return;
+    }
   };
 
   /** A history model on the user folds, raced fold by fold against its kind's best. */
@@ -271,6 +315,8 @@ export async function searchPipeline(
     if (kind === 'ials') await holdoutTrial(DEFAULT_COMPONENTS.ials);
     else await foldTrial(DEFAULT_COMPONENTS[kind], false);
   }
+  // iALS's capacity first: it moves the result most, and a step is a known direction.
+  if (kinds.includes('ials')) await capacityLadder();
 
   // 2. Tuning in turns, while the budget lasts; the blend stage's share is kept back.
   const blendReserve = (): number => {
@@ -398,92 +444,6 @@ function innerProtocol(protocol: SplitProtocol): SplitProtocol {
   return protocol.kind === 'random' ? { ...protocol, seed: protocol.seed + 7 } : protocol;
 }
 
-/**
- * A holdout of each user's interactions: models train on the rest, in which the
- * validated users are, and score them with the vectors training learned for them.
- */
-class HoldoutValidation {
-  private readonly train: Int32Array;
-  private readonly histories: LogHistories;
-  private readonly relevant: Map<number, Set<number>>;
-  private readonly evaluated: number[];
-  private readonly matrices = new Map<InteractionView, CsrMatrix>();
-  readonly users: number;
-
-  constructor(
-    private readonly log: InteractionLog,
-    private readonly types: InteractionTypes,
-    private readonly size: { readonly users: number; readonly items: number },
-    rows: Int32Array,
-    protocol: SplitProtocol,
-    private readonly options: {
-      threads: number;
-      seed: number;
-      historyLimit: number;
-      maxUsers?: number;
-    },
-  ) {
-    const { train, test } = splitRows(log, rows, protocol);
-    this.train = train;
-    this.histories = new LogHistories(log, train, size.users);
-    this.relevant = relevantFromRows(log, types, test, this.histories);
-    const users = [...this.relevant.keys()].sort((a, b) => a - b);
-    const random = createRandom(options.seed + 3);
-    for (let i = users.length - 1; i > 0; i--) {
-      const j = random.nextInt(i + 1);
-      [users[i], users[j]] = [users[j]!, users[i]!];
-    }
-    this.evaluated = users.slice(0, options.maxUsers ?? 5000).sort((a, b) => a - b);
-    this.users = this.evaluated.length;
-  }
-
-  async evaluate(config: ComponentConfig, k: number, sweeps?: number): Promise<number> {
-    const context = {
-      matrix: (view: InteractionView) => {
-        let built = this.matrices.get(view);
-        if (built === undefined)
-          this.matrices.set(
-            view,
-            (built = viewMatrix(this.log, this.types, view, this.size, this.train)),
-          );
-        return built;
-      },
-      threads: this.options.threads,
-      seed: this.options.seed,
-    };
-    const single = { ...config, weight: 1 } as ComponentConfig;
-    const model = await fitComponent(single, context, sweeps);
-    const recommender = new Recommender(
-      {
-        config: { components: [single], historyLimit: this.options.historyLimit },
-        itemCount: this.size.items,
-        components: [model],
-      },
-      this.types,
-      { knownUserVector: trainedVectors(model) },
-    );
-    let sum = 0;
-    for (const user of this.evaluated) {
-      const ranked = recommender.recommend(this.histories, user, k);
-      if (ranked !== undefined) sum += ndcgAtK(ranked.indices, this.relevant.get(user)!, k);
-    }
-    return this.evaluated.length === 0 ? 0 : sum / this.evaluated.length;
-  }
-}
-
-/** iALS's own user vectors, for users whose history is exactly their training row. */
-function trainedVectors(
-  model: ComponentModel,
-): ((user: number) => Float32Array | undefined) | undefined {
-  if (model.kind !== 'ials' || model.ials.userFactors === undefined) return undefined;
-  const { userFactors, factors } = model.ials;
-  const users = userFactors.length / factors;
-  return (user) =>
-    user >= 0 && user < users
-      ? userFactors.subarray(user * factors, (user + 1) * factors)
-      : undefined;
-}
-
 function blendConfig(
   fitted: readonly ComponentModel[],
   weights: readonly number[],
@@ -538,6 +498,27 @@ function round(value: number, digits = 3): number {
 }
 
 /**
+ * One step up (1) or down (-1) in iALS capacity: half again as many factors and a
+ * fifth less penalty, or the reverse. Undefined at the ends of the range.
+ */
+export function capacityStep(
+  config: Extract<ComponentConfig, { kind: 'ials' }>,
+  direction: 1 | -1,
+): Extract<ComponentConfig, { kind: 'ials' }> | undefined {
+  const { factors, regularization } = config.params;
+  const next = Math.min(1024, Math.max(16, Math.round((factors * 1.5 ** direction) / 16) * 16));
+  if (next === factors) return undefined;
+  return {
+    ...config,
+    params: {
+      ...config.params,
+      factors: next,
+      regularization: round(regularization * 0.8 ** direction),
+    },
+  };
+}
+
+/**
  * A configuration to try: around `around` (the incumbent) when given, else drawn from the
  * model's whole space. The spaces are where these models do well on implicit and rating
  * data; views are drawn among those that differ on this data.
@@ -561,7 +542,7 @@ export function propose(
             Math.max(16, base.factors / 2),
             base.factors * 1.5,
           ])
-        : pick(random, [64, 128, 128, 192]);
+        : pick(random, [64, 128, 192, 256]);
       return {
         kind: 'ials',
         view,
