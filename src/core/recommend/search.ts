@@ -179,7 +179,10 @@ export async function searchPipeline(
   );
   const best = new Map<ComponentKind, Evaluated>();
   const tried = new Map<ComponentKind, number>();
-  /** Seconds a unit of work of a kind took (a fold, or a full iALS fit), for budgeting. */
+  /**
+   * Seconds a unit of work of a kind took (a fold, or an iALS fit scaled to 128
+   * factors), for budgeting.
+   */
   const unitSeconds = new Map<ComponentKind, number>();
 
   const keepIfBest = (evaluated: Evaluated): void => {
@@ -195,14 +198,16 @@ export async function searchPipeline(
   const holdoutTrial = async (
     config: ComponentConfig,
     sweeps?: number,
+    reserve = 0,
   ): Promise<number | undefined> => {
-    const perFit = unitSeconds.get(config.kind) ?? 0;
+    const perFit = (unitSeconds.get(config.kind) ?? 0) * fitCost(config);
     const expected = sweeps === undefined ? perFit * holdoutFits : (perFit * sweeps) / 15;
-    if (best.has(config.kind) && timeLeft() < expected) return undefined;
+    if (best.has(config.kind) && timeLeft() - reserve < expected) return undefined;
     const trialStarted = clock();
     const evaluation = await holdout.evaluate(config, k, sweeps);
     const seconds = (clock() - trialStarted) / 1000;
-    if (sweeps === undefined) unitSeconds.set(config.kind, seconds / evaluation.fits);
+    if (sweeps === undefined)
+      unitSeconds.set(config.kind, seconds / evaluation.fits / fitCost(config));
     tried.set(config.kind, (tried.get(config.kind) ?? 0) + 1);
     const ndcg = evaluation.extrapolated;
     record({
@@ -221,6 +226,16 @@ export async function searchPipeline(
     return ndcg;
   };
 
+  /** Seconds the blend stage needs, kept back from tuning. */
+  const blendReserve = (): number => {
+    let seconds = 2;
+    for (const [kind, entry] of best)
+      seconds +=
+        (unitSeconds.get(kind) ?? 0) *
+        (kind === 'ials' ? fitCost(entry.config) * foldCount * 3 : foldCount * 0.5);
+    return Math.min(seconds, options.budgetSeconds * 0.6);
+  };
+
   /** Larger, else smaller, iALS, one capacity step at a time while the step wins. */
   const capacityLadder = async (): Promise<void> => {
     for (const direction of [1, -1] as const) {
@@ -230,7 +245,7 @@ export async function searchPipeline(
         if (incumbent?.config.kind !== 'ials') return;
         const next = capacityStep(incumbent.config, direction);
         if (next === undefined) break;
-        if ((await holdoutTrial(next)) === undefined) return;
+        if ((await holdoutTrial(next, undefined, blendReserve())) === undefined) return;
         if (best.get('ials') === incumbent) break;
         moved = true;
       }
@@ -319,12 +334,6 @@ export async function searchPipeline(
   if (kinds.includes('ials')) await capacityLadder();
 
   // 2. Tuning in turns, while the budget lasts; the blend stage's share is kept back.
-  const blendReserve = (): number => {
-    let seconds = 2;
-    for (const [kind] of best)
-      seconds += (unitSeconds.get(kind) ?? 0) * (kind === 'ials' ? foldCount * 3 : foldCount * 0.5);
-    return Math.min(seconds, options.budgetSeconds * 0.6);
-  };
   let progress = true;
   while (progress && timeLeft() > blendReserve()) {
     progress = false;
@@ -442,6 +451,11 @@ export async function searchPipeline(
 /** The per-user holdout for iALS mirrors the protocol (with another seed). */
 function innerProtocol(protocol: SplitProtocol): SplitProtocol {
   return protocol.kind === 'random' ? { ...protocol, seed: protocol.seed + 7 } : protocol;
+}
+
+/** A fit's cost relative to iALS with 128 factors (a row solve grows with factors²). */
+function fitCost(config: ComponentConfig): number {
+  return config.kind === 'ials' ? (config.params.factors / 128) ** 2 : 1;
 }
 
 function blendConfig(
