@@ -356,3 +356,17 @@ test('explain reports sources, features and score parts; features are rows per i
   assert.equal(first.features['affinity'], 0);
   assert.equal(result.explanations![1]!.features['affinity'], 0.5);
 });
+
+test('under a rule filter sources rank deeper, so a selective filter still fills the page', () => {
+  // The filter keeps one item in ten; cf's budget alone (5) would propose none of them.
+  const result = pipelineFor().run(
+    world(),
+    request({
+      scenario: scenario({ sources: [{ name: 'cf', budget: 5, weight: 1 }], fallback: [] }),
+      filter: (item) => (item.attributes['price'] as number) % 10 === 0,
+    }),
+  );
+  // Item 0 was clicked (seen); items from 50 on are unavailable.
+  assert.deepEqual([...result.items], [10, 20, 30, 40]);
+  assert.deepEqual(result.degraded, []);
+});

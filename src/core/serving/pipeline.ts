@@ -147,6 +147,8 @@ const SEEN = 1;
 const NEGATIVE = 2;
 const TOP_CATEGORIES = 3;
 const CF = sourceSlot('cf');
+/** Sources propose this many times more candidates when a rule filter will remove some. */
+const RULE_FILTER_DEPTH = 10;
 
 /**
  * The four stages behind every recommendation: retrieve candidates from several sources
@@ -347,7 +349,7 @@ export class ServingPipeline {
       }
       const slot = sourceSlot(setting.name);
       try {
-        this.runSource(world, request, setting.name, Math.max(setting.budget, needed), 0);
+        this.runSource(world, request, setting.name, this.depth(request, setting.budget), 0);
       } catch (error) {
         this.set.retract(slot);
         degraded.push(`retrieve: ${setting.name} failed (${messageOf(error)})`);
@@ -358,6 +360,18 @@ export class ServingPipeline {
         degraded.push(`retrieve: ${setting.name} ran over the ${budget} ms budget`);
       }
     }
+  }
+
+  /**
+   * How many candidates a source proposes: its budget, at least the page, and
+   * RULE_FILTER_DEPTH times more under a rule filter, which applies after retrieval (a
+   * category filter keeps one candidate in twenty: without the margin a page of ten
+   * came back with two). Ranking deeper costs a larger heap, not another scoring pass.
+   */
+  private depth(request: PipelineRequest, budget: number): number {
+    const needed = request.offset + request.k;
+    const depth = Math.max(budget, needed);
+    return request.filter === undefined ? depth : depth * RULE_FILTER_DEPTH;
   }
 
   /** Proposes one source's candidates. */
@@ -527,7 +541,7 @@ export class ServingPipeline {
       if (this.set.aliveCount() >= needed) break;
       const from = this.set.count;
       try {
-        this.runSource(world, request, name, needed, 1);
+        this.runSource(world, request, name, this.depth(request, needed), 1);
       } catch (error) {
         degraded.push(`retrieve: fallback ${name} failed (${messageOf(error)})`);
         continue;
