@@ -26,3 +26,18 @@ test('the model, training and cache hooks show up in every registry', async () =
   assert.match(text, /kindred_event_loop_delay_seconds/);
   metrics.close();
 });
+
+test('a sample with no value yet is written NaN, as the text format spells it', async () => {
+  const metrics = new KindredMetrics();
+  const text = (await metrics.render()).body;
+  metrics.close();
+  assert.match(text, /^nodejs_eventloop_lag_mean_seconds NaN$/m, 'no lag measured yet');
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const value = line.slice(line.lastIndexOf(' ') + 1);
+    assert.ok(
+      value === 'NaN' || value === '+Inf' || value === '-Inf' || Number.isFinite(Number(value)),
+      line,
+    );
+  }
+});

@@ -385,7 +385,10 @@ export class KindredMetrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    // prom-client writes a not-a-number sample (the event-loop lag before its first
+    // measurement) as `Nan`; the text format spells it `NaN`, and strict parsers insist.
+    const body = (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
+    return { contentType: this.registry.contentType, body };
   }
 
   close(): void {
