@@ -378,13 +378,29 @@ describe('hybrid', () => {
     assert.equal(answer.hits[0]?.id, 'toy-story-2');
   });
 
-  test('an unknown similarTo item is 404; semantic search is 409 unavailable', async () => {
+  test('an unknown similarTo item is 404', async () => {
     const missing = await call(kindred.app, 'GET', '/v1/search?q=x&similarTo=nothing-here');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error?.code, 'ITEM_NOT_FOUND');
-    const semantic = await call(kindred.app, 'GET', '/v1/search?q=space%20war&semantic=true');
-    assert.equal(semantic.status, 409);
-    assert.equal(semantic.body.error?.code, 'SEMANTIC_SEARCH_UNAVAILABLE');
+  });
+
+  test('semantic finds items that fit the query without sharing its words', async () => {
+    const answer = await search('q=wars&semantic=true&explain=true&k=20');
+    assert.equal(answer.hits[0]?.id, 'star-wars', 'the text match leads');
+    const matrix = answer.hits.find((hit) => hit.id === 'matrix');
+    assert.ok(matrix, `the Matrix shares Star Wars' content: ${JSON.stringify(ids(answer))}`);
+    const ranks = matrix.explain!.ranks!;
+    assert.equal(ranks['text'], null, 'no word of the query is in its text');
+    assert.notEqual(ranks['content'], null);
+    const plain = await search('q=wars&k=20');
+    assert.ok(!ids(plain).includes('matrix'), 'plain text search does not find it');
+    const filtered = await search(
+      `q=wars&semantic=true&k=20&filter=${encodeURIComponent('year < 1990')}`,
+    );
+    assert.ok(!ids(filtered).includes('matrix'), 'the filter applies to every list');
+    const empty = await call(kindred.app, 'GET', '/v1/search?q=&semantic=true');
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.error?.code, 'INVALID_REQUEST');
   });
 });
 

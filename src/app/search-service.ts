@@ -33,6 +33,8 @@ export interface BindableFilter {
 export const MAX_RESULT_DEPTH = 1000;
 /** How deep each list of a hybrid query is taken before fusing. */
 const HYBRID_DEPTH = 100;
+/** Text hits whose neighbours stand for a semantic query's meaning. */
+const SEMANTIC_SEEDS = 3;
 
 export interface SearchRequest {
   readonly q: string;
@@ -130,12 +132,10 @@ export class SearchService {
   }
 
   search(request: SearchRequest): SearchAnswer {
-    if (request.semantic === true)
-      throw new KindredError(
-        'SEMANTIC_SEARCH_UNAVAILABLE',
-        'semantic search needs content embeddings, which the trained models do not have',
-        {},
-      );
+    if (request.semantic === true && request.q.trim() === '')
+      throw new KindredError('INVALID_REQUEST', 'semantic search needs a query (q)', {
+        semantic: true,
+      });
     const index = this.engine.search;
     for (const facet of request.facets ?? [])
       if (!index.facetNames.includes(facet))
@@ -149,7 +149,7 @@ export class SearchService {
     const blend = this.blendOf(request.blend);
     const booster = this.personalizer.prepare(blend, user, now);
     const filter = this.filterOf(request.filter, request.userId, request.context, now);
-    const hybrid = request.similarTo !== undefined;
+    const hybrid = request.similarTo !== undefined || request.semantic === true;
     const end = request.offset + request.k;
     if (end > MAX_RESULT_DEPTH)
       throw new KindredError('INVALID_REQUEST', `offset + k must be at most ${MAX_RESULT_DEPTH}`, {
@@ -235,20 +235,53 @@ export class SearchService {
   ): SearchAnswer {
     const catalog = this.engine.readModels.catalog;
     const index = this.engine.search;
-    const anchor = catalog.ids.indexOf(request.similarTo!);
-    const anchorItem = anchor === undefined ? undefined : catalog.at(anchor);
-    if (anchor === undefined || anchorItem === undefined)
-      throw new KindredError('ITEM_NOT_FOUND', `no item "${request.similarTo}"`, {
-        id: request.similarTo,
-      });
-    const accept = (doc: number): boolean =>
-      doc !== anchor && index.isSearchable(doc) && (filter === undefined || filter(doc));
     const lists: RankedList[] = [];
     if (textResult !== undefined)
       lists.push({ name: 'text', docs: textResult.hits.map((h) => h.doc) });
-    const learned = this.learnedNeighbours(anchorItem.id, accept);
-    if (learned !== undefined) lists.push({ name: 'learned', docs: learned });
-    lists.push({ name: 'content', docs: this.contentNeighbours(anchorItem, accept) });
+    if (request.similarTo !== undefined) {
+      const anchor = catalog.ids.indexOf(request.similarTo);
+      const anchorItem = anchor === undefined ? undefined : catalog.at(anchor);
+      if (anchor === undefined || anchorItem === undefined)
+        throw new KindredError('ITEM_NOT_FOUND', `no item "${request.similarTo}"`, {
+          id: request.similarTo,
+        });
+      const accept = (doc: number): boolean =>
+        doc !== anchor && index.isSearchable(doc) && (filter === undefined || filter(doc));
+      const learned = this.learnedNeighbours(anchorItem.id, accept);
+      if (learned !== undefined) lists.push({ name: 'learned', docs: learned });
+      lists.push({ name: 'content', docs: this.contentNeighbours(anchorItem, accept) });
+    } else {
+      // Semantic: the best text matches stand for what the query means; their neighbours
+      // by learned vectors (items people use alike) and by content join the text matches,
+      // so items that fit the query without sharing its words are found too.
+      const accept = (doc: number): boolean =>
+        index.isSearchable(doc) && (filter === undefined || filter(doc));
+      const seeds = (textResult?.hits ?? [])
+        .slice(0, SEMANTIC_SEEDS)
+        .map((hit) => catalog.at(hit.doc))
+        .filter((item): item is Item => item !== undefined);
+      const learned: RankedList[] = [];
+      const content: RankedList[] = [];
+      for (const seed of seeds) {
+        const neighbours = this.learnedNeighbours(seed.id, accept);
+        if (neighbours !== undefined) learned.push({ name: seed.id, docs: neighbours });
+        content.push({ name: seed.id, docs: this.contentNeighbours(seed, accept) });
+      }
+      if (learned.length > 0)
+        lists.push({
+          name: 'learned',
+          docs: fuseRankings(learned)
+            .slice(0, HYBRID_DEPTH)
+            .map((entry) => entry.doc),
+        });
+      if (content.length > 0)
+        lists.push({
+          name: 'content',
+          docs: fuseRankings(content)
+            .slice(0, HYBRID_DEPTH)
+            .map((entry) => entry.doc),
+        });
+    }
 
     const fused = fuseRankings(lists);
     const highlights = new Map(textResult?.hits.map((hit) => [hit.doc, hit.highlights]));

@@ -103,7 +103,7 @@ export const ERROR_CATALOG = {
   },
   SEMANTIC_SEARCH_UNAVAILABLE: {
     status: 409,
-    doc: '`semantic=true` needs content embeddings in the trained models, which the current pipeline does not produce; use `similarTo` or plain text search.',
+    doc: 'Reserved (no longer returned): early versions answered it to `semantic=true`, which now fuses the text matches with their learned and content neighbours.',
   },
   INTERNAL: {
     status: 500,

@@ -64,7 +64,7 @@ const common = {
   semantic: Type.Optional(
     Type.Boolean({
       description:
-        'Match the query by content embeddings; answers 409 SEMANTIC_SEARCH_UNAVAILABLE (see docs/search.md).',
+        'Hybrid: fuse the text matches with the neighbours (learned and content vectors) of the best of them, so items that fit the query without sharing its words are found too (see docs/search.md).',
     }),
   ),
 };
