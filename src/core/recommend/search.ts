@@ -198,11 +198,10 @@ export async function searchPipeline(
   const holdoutTrial = async (
     config: ComponentConfig,
     sweeps?: number,
-    reserve = 0,
   ): Promise<number | undefined> => {
     const perFit = (unitSeconds.get(config.kind) ?? 0) * fitCost(config);
     const expected = sweeps === undefined ? perFit * holdoutFits : (perFit * sweeps) / 15;
-    if (best.has(config.kind) && timeLeft() - reserve < expected) return undefined;
+    if (best.has(config.kind) && timeLeft() < expected) return undefined;
     const trialStarted = clock();
     const evaluation = await holdout.evaluate(config, k, sweeps);
     const seconds = (clock() - trialStarted) / 1000;
@@ -245,7 +244,7 @@ export async function searchPipeline(
         if (incumbent?.config.kind !== 'ials') return;
         const next = capacityStep(incumbent.config, direction);
         if (next === undefined) break;
-        if ((await holdoutTrial(next, undefined, blendReserve())) === undefined) return;
+        if ((await holdoutTrial(next)) === undefined) return;
         if (best.get('ials') === incumbent) break;
         moved = true;
       }
@@ -330,7 +329,8 @@ export async function searchPipeline(
     if (kind === 'ials') await holdoutTrial(DEFAULT_COMPONENTS.ials);
     else await foldTrial(DEFAULT_COMPONENTS[kind], false);
   }
-  // iALS's capacity first: it moves the result most, and a step is a known direction.
+  // iALS's capacity first, before the blend stage's time is kept back: it moves the
+  // result most, and a step is a known direction.
   if (kinds.includes('ials')) await capacityLadder();
 
   // 2. Tuning in turns, while the budget lasts; the blend stage's share is kept back.
