@@ -59,6 +59,7 @@ export interface KindredConfig {
     streamMaxConnections: number;
     streamHeartbeatMs: number;
     streamDebounceMs: number;
+    annMinItems: number;
   };
   search: {
     weights: unknown;
@@ -487,6 +488,13 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 0, max: 10_000 },
     default: 5,
     doc: "A user's changes within this many ms are pushed to their streams as one fresh list (a batch of events is one recompute).",
+  },
+  {
+    path: 'serving.annMinItems',
+    env: 'KINDRED_SERVING_ANN_MIN_ITEMS',
+    type: { kind: 'integer', min: 0, max: 1_000_000_000 },
+    default: 50_000,
+    doc: 'Catalogs of more items than this serve an iALS-only pipeline from an approximate inner-product index (k-means clusters of item factors, built in slices beside serving after each model loads; a top 10 may then miss an item a full scan finds) instead of scoring every item. Other pipelines, and smaller catalogs, always score every item.',
   },
   {
     path: 'search.weights',

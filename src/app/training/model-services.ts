@@ -32,6 +32,7 @@ export function createModelServices(
     registry,
     logger,
     config.recommend.trendingHalfLifeHours,
+    config.serving.annMinItems,
   );
   const trainer = new Trainer({
     engine,

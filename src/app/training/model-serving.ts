@@ -7,6 +7,7 @@ import {
   type ModelTrainedPayload,
 } from '../../core/events/event-types.js';
 import { newEventId } from '../../core/events/event-id.js';
+import { type IvfIndex, buildIvfIndexInSlices } from '../../core/models/ivf.js';
 import type { IndexSet, Ranked } from '../../core/models/top-k.js';
 import { decodeArtifact } from '../../core/recommend/artifact.js';
 import { eventValue } from '../../core/recommend/interaction-views.js';
@@ -30,6 +31,9 @@ export interface Recommendation {
   /** The model version that answered, when one did. */
   readonly model: string | null;
 }
+
+/** Longest stretch of index building between two turns of the event loop. */
+const INDEX_SLICE_MS = 4;
 
 interface Serving {
   readonly version: string;
@@ -69,12 +73,14 @@ export class ModelServing {
   private unsubscribe: (() => void) | undefined;
   private activation: Promise<void> = Promise.resolve();
   private readonly swapListeners: Array<(version: string) => void> = [];
+  private stopped = false;
 
   constructor(
     private readonly engine: Engine,
     private readonly registry: ModelRegistry,
     private readonly logger: Logger,
     trendingHalfLifeHours: number,
+    private readonly annMinItems = Number.POSITIVE_INFINITY,
   ) {
     this.trending = new TrendingCounter(trendingHalfLifeHours * 3600);
     this.histories = new ReadModelHistories(engine.readModels);
@@ -133,6 +139,7 @@ export class ModelServing {
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
@@ -185,10 +192,42 @@ export class ModelServing {
         this.serving = { version, recommender };
         this.logger.info({ version, previous, items: model.itemCount }, 'model serving');
         for (const listener of this.swapListeners) listener(version);
+        this.attachIndex(version, recommender);
       })().finally(() => this.loading.delete(version));
       this.loading.set(version, pending);
     }
     return pending;
+  }
+
+  /**
+   * On large catalogs an iALS-only pipeline gets an inner-product index, built in slices
+   * of a few ms between requests (seconds of CPU for 100,000 items); it serves exactly
+   * until the index is attached, and a version swapped out meanwhile drops its build.
+   */
+  private attachIndex(version: string, recommender: Recommender): void {
+    const ials = recommender.annFactors;
+    if (ials === undefined || recommender.itemCount <= this.annMinItems) return;
+    const started = Date.now();
+    const steps = buildIvfIndexInSlices(ials.itemFactors, ials.items, ials.factors);
+    const current = (): boolean => !this.stopped && this.serving?.recommender === recommender;
+    const slice = (): void => {
+      if (!current()) return;
+      const until = performance.now() + INDEX_SLICE_MS;
+      let step = steps.next();
+      while (step.done !== true && performance.now() < until) step = steps.next();
+      if (step.done !== true) {
+        setImmediate(slice);
+        return;
+      }
+      if (!current()) return;
+      const index: IvfIndex = step.value;
+      recommender.useIndex(index);
+      this.logger.info(
+        { version, items: index.items, clusters: index.clusters, ms: Date.now() - started },
+        'model serving from an approximate index',
+      );
+    };
+    setImmediate(slice);
   }
 
   /**

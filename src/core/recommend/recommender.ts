@@ -3,6 +3,7 @@ import { choleskyInPlace, choleskySolveInPlace } from '../models/dense-linear-al
 import { type EaseDualScratch, easeDualScratch, scoreEaseDual } from '../models/ease-dual.js';
 import { scoreEase } from '../models/ease.js';
 import { scoreFromHistory } from '../models/item-knn.js';
+import { type IvfIndex, type IvfSearchOptions, IvfSearcher } from '../models/ivf.js';
 import { type IndexSet, type Ranked, topK } from '../models/top-k.js';
 import type { ComponentModel, IalsFactors } from './components.js';
 import { type InteractionView, eventValue, mergedValue } from './interaction-views.js';
@@ -84,6 +85,8 @@ export class Recommender {
   /** Set while `similar` scores: iALS then ranks by the cosine of item factors. */
   private similarTo = -1;
   private itemNorms: Float32Array | undefined;
+  /** Approximate top-k over iALS's factors, when attached (large catalogs). */
+  private ann: IvfSearcher | undefined;
 
   constructor(
     readonly model: PipelineModel,
@@ -129,11 +132,33 @@ export class Recommender {
   }
 
   /**
+   * iALS's factors when the pipeline ranks by them alone (one iALS component), so an
+   * inner-product index can stand in for scoring every item; undefined otherwise.
+   */
+  get annFactors(): IalsFactors | undefined {
+    const only = this.model.components.length === 1 ? this.model.components[0] : undefined;
+    return only?.kind === 'ials' && only.config.weight > 0 ? only.ials : undefined;
+  }
+
+  /** Serves `recommend` from this index from now on (undefined: exact again). */
+  useIndex(index: IvfIndex | undefined, options?: IvfSearchOptions): void {
+    const ials = this.annFactors;
+    if (index !== undefined && (ials === undefined || index.factors !== ials.factors))
+      throw new Error('the index does not match the pipeline');
+    this.ann = index === undefined ? undefined : new IvfSearcher(index, options);
+  }
+
+  get usesIndex(): boolean {
+    return this.ann !== undefined;
+  }
+
+  /**
    * The k best items for a user, or undefined when their history gives nothing to go on
    * (no interactions with known items): callers then fall back to trending.
    * `cacheKey` identifies the user across calls (their index; null: no caching, for
    * callers that read different histories for one user); the folded-in vector is reused
-   * while the user's history stays the same.
+   * while the user's history stays the same. With an index attached, the top-k comes
+   * from it unless `exact`.
    */
   recommend(
     reader: HistoryReader,
@@ -141,9 +166,10 @@ export class Recommender {
     k: number,
     blocked?: IndexSet,
     cacheKey: number | null = user,
+    exact = false,
   ): Ranked | undefined {
     const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
-    return this.rankHistory(count, k, blocked, cacheKey ?? undefined);
+    return this.rankHistory(count, k, blocked, cacheKey ?? undefined, undefined, exact);
   }
 
   /**
@@ -197,6 +223,7 @@ export class Recommender {
     blocked: IndexSet | undefined,
     cacheKey: number | undefined,
     visit?: () => void,
+    exact = true,
   ): Ranked | undefined {
     const items = this.model.itemCount;
     let seenCount = 0;
@@ -224,6 +251,8 @@ export class Recommender {
         visit();
         return EMPTY;
       }
+      if (!exact && this.ann !== undefined && k > 0)
+        return this.searchIndex(k, blocked, cacheKey, count);
       this.scoreAll(cacheKey, this.historyVersion(count));
       return this.select(k, blocked);
     } finally {
@@ -360,6 +389,25 @@ export class Recommender {
       this.vectors.set(cacheKey, { version, vector });
     }
     return vector;
+  }
+
+  /** The index's top-k for the user's iALS vector (the pipeline is iALS alone). */
+  private searchIndex(
+    k: number,
+    blocked: IndexSet | undefined,
+    cacheKey: number | undefined,
+    count: number,
+  ): Ranked {
+    const component = this.model.components[0]!;
+    const ials = this.annFactors!;
+    const history = this.views.get(component.config.view)!;
+    const vector = this.userVector(ials, history, cacheKey, this.historyVersion(count));
+    this.exclusion.blocked = blocked;
+    try {
+      return this.ann!.search(vector, k, this.exclusion);
+    } finally {
+      this.exclusion.blocked = undefined;
+    }
   }
 
   private select(k: number, blocked: IndexSet | undefined): Ranked {

@@ -20,6 +20,7 @@ export interface CollaborativeModel {
     k: number,
     blocked?: IndexSet,
     cacheKey?: number | null,
+    exact?: boolean,
   ): Ranked | undefined;
   similar(item: number, k: number, blocked?: IndexSet): Ranked | undefined;
 }
@@ -93,6 +94,8 @@ export interface PipelineRequest {
   readonly seed: number;
   readonly ranker?: LogisticRanker;
   readonly trace: StageTracer;
+  /** Score every item for `cf` even when the model has an approximate index. */
+  readonly exact?: boolean;
 }
 
 export interface SourceEvidence {
@@ -382,7 +385,7 @@ export class ServingPipeline {
     budget: number,
     tier: number,
   ): void {
-    const ranked = this.retrieveFrom(world, request.subject, name, budget);
+    const ranked = this.retrieveFrom(world, request.subject, name, budget, request.exact ?? false);
     if (ranked === undefined) return;
     const slot = sourceSlot(name);
     for (let position = 0; position < ranked.indices.length; position++) {
@@ -404,6 +407,7 @@ export class ServingPipeline {
     subject: Subject,
     name: SourceName,
     budget: number,
+    exact: boolean,
   ): Ranked | undefined {
     switch (name) {
       case 'cf':
@@ -415,9 +419,10 @@ export class ServingPipeline {
             budget,
             this.blocked,
             subject.user,
+            exact,
           );
         if (subject.kind === 'session')
-          return world.cf.recommend(subject.reader, 0, budget, this.blocked, null);
+          return world.cf.recommend(subject.reader, 0, budget, this.blocked, null, exact);
         if (subject.kind === 'item') return world.cf.similar(subject.item, budget, this.blocked);
         return undefined;
       case 'recent':

@@ -1,0 +1,416 @@
+import { createRandom } from './random.js';
+import type { IndexSet, Ranked } from './top-k.js';
+
+/**
+ * An inverted-file index for maximum-inner-product search over item factor rows.
+ *
+ * Items are clustered by spherical k-means after the MIPS transform: each row gets one
+ * more coordinate, sqrt(M² − ‖v‖²) with M the largest norm, so every row has norm M and
+ * the largest inner product with a query (whose extra coordinate is 0) is the nearest
+ * row. A query scores the centroids, scans the best clusters' rows exactly (stored
+ * contiguously, cluster by cluster) and keeps the k best. Clusters are probed in order
+ * until at least `minProbes` were and the top-k holds k items that pass the blocked set
+ * (and `candidateFactor`·k rows were scanned), so blocked items cost depth, not recall;
+ * a cluster whose largest row norm times the query's cannot beat the k-th score is
+ * skipped, which never changes the result.
+ */
+export interface IvfIndex {
+  readonly factors: number;
+  readonly items: number;
+  readonly clusters: number;
+  /** clusters × factors: the first `factors` coordinates of each unit centroid. */
+  readonly centroids: Float32Array;
+  /** clusters + 1 offsets into `members` and `rows`. */
+  readonly offsets: Int32Array;
+  /** Item indexes, cluster by cluster, ascending within a cluster. */
+  readonly members: Int32Array;
+  /** The members' factor rows, in the same order. */
+  readonly rows: Float32Array;
+  /** Largest row norm per cluster (an upper bound of q·v is ‖q‖ times it). */
+  readonly maxNorms: Float32Array;
+}
+
+export interface IvfBuildOptions {
+  /** Default round(sqrt(items)). */
+  readonly clusters?: number;
+  /** k-means passes over the training sample; default 8. */
+  readonly iterations?: number;
+  /** Rows k-means trains on (all are assigned at the end); default 48 per cluster. */
+  readonly sampleSize?: number;
+  readonly seed?: number;
+  /** Rows processed between two yields of the incremental build; default 256. */
+  readonly sliceRows?: number;
+}
+
+export interface IvfSearchOptions {
+  /** Clusters always scanned; default max(8, ceil(clusters / 12)). */
+  readonly minProbes?: number;
+  /** Rows scanned before stopping, as a multiple of k; default 4. */
+  readonly candidateFactor?: number;
+}
+
+/** Builds the index in one go (tests, workers). */
+export function buildIvfIndex(
+  itemFactors: Float32Array,
+  items: number,
+  factors: number,
+  options: IvfBuildOptions = {},
+): IvfIndex {
+  const steps = buildIvfIndexInSlices(itemFactors, items, factors, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * The same build as a generator that yields after every slice of about `sliceRows` rows
+ * scored against every centroid, so a caller can spread it over the event loop.
+ */
+export function* buildIvfIndexInSlices(
+  itemFactors: Float32Array,
+  items: number,
+  factors: number,
+  options: IvfBuildOptions = {},
+): Generator<void, IvfIndex, void> {
+  const dims = factors + 1;
+  const clusters = Math.max(1, Math.min(items, options.clusters ?? Math.round(Math.sqrt(items))));
+  const iterations = options.iterations ?? 8;
+  const slice = Math.max(1, options.sliceRows ?? 256);
+  const random = createRandom(options.seed ?? 1);
+
+  const norms = new Float32Array(items);
+  let largest = 0;
+  for (let item = 0; item < items; item++) {
+    let sum = 0;
+    const base = item * factors;
+    for (let f = 0; f < factors; f++) sum += itemFactors[base + f]! ** 2;
+    norms[item] = Math.sqrt(sum);
+    if (norms[item]! > largest) largest = norms[item]!;
+  }
+  const scale = largest > 0 ? 1 / largest : 1;
+  /** The unit-norm augmented row of an item, into `out` at `at`. */
+  const augment = (item: number, out: Float32Array, at: number): void => {
+    const base = item * factors;
+    for (let f = 0; f < factors; f++) out[at + f] = itemFactors[base + f]! * scale;
+    const ratio = norms[item]! * scale;
+    out[at + factors] = Math.sqrt(Math.max(0, 1 - ratio * ratio));
+  };
+
+  // Train on a sample: assignment costs rows × clusters × dims, and centroids settle
+  // long before every row has been seen.
+  const sampleSize = Math.min(items, Math.max(clusters, options.sampleSize ?? clusters * 48));
+  const sample = sampleIndexes(items, sampleSize, random);
+  const points = new Float32Array(sampleSize * dims);
+  for (let s = 0; s < sampleSize; s++) augment(sample[s]!, points, s * dims);
+
+  const centroids = new Float32Array(clusters * dims);
+  const seeds = sampleIndexes(sampleSize, clusters, random);
+  for (let c = 0; c < clusters; c++)
+    centroids.set(points.subarray(seeds[c]! * dims, (seeds[c]! + 1) * dims), c * dims);
+
+  const assignment = new Int32Array(sampleSize);
+  const sums = new Float64Array(clusters * dims);
+  const counts = new Int32Array(clusters);
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    for (let start = 0; start < sampleSize; start += slice) {
+      const end = Math.min(sampleSize, start + slice);
+      for (let s = start; s < end; s++)
+        assignment[s] = nearestCentroid(points, s * dims, centroids, clusters, dims);
+      yield;
+    }
+    sums.fill(0);
+    counts.fill(0);
+    for (let s = 0; s < sampleSize; s++) {
+      const c = assignment[s]!;
+      counts[c]!++;
+      const base = s * dims;
+      const target = c * dims;
+      for (let f = 0; f < dims; f++) sums[target + f]! += points[base + f]!;
+    }
+    for (let c = 0; c < clusters; c++) {
+      const target = c * dims;
+      if (counts[c] === 0) {
+        // An empty cluster restarts on a random sample row.
+        const from = random.nextInt(sampleSize) * dims;
+        centroids.set(points.subarray(from, from + dims), target);
+        continue;
+      }
+      let length = 0;
+      for (let f = 0; f < dims; f++) length += sums[target + f]! ** 2;
+      length = Math.sqrt(length);
+      if (!(length > 0)) continue;
+      for (let f = 0; f < dims; f++) centroids[target + f] = sums[target + f]! / length;
+    }
+  }
+
+  // Assign every item.
+  const cluster = new Int32Array(items);
+  const row = new Float32Array(dims);
+  for (let start = 0; start < items; start += slice) {
+    const end = Math.min(items, start + slice);
+    for (let item = start; item < end; item++) {
+      augment(item, row, 0);
+      cluster[item] = nearestCentroid(row, 0, centroids, clusters, dims);
+    }
+    yield;
+  }
+  return layOut(itemFactors, items, factors, clusters, centroids, cluster, norms);
+}
+
+/** Groups the rows cluster by cluster (counting sort keeps items ascending). */
+function layOut(
+  itemFactors: Float32Array,
+  items: number,
+  factors: number,
+  clusters: number,
+  augmentedCentroids: Float32Array,
+  cluster: Int32Array,
+  norms: Float32Array,
+): IvfIndex {
+  const dims = factors + 1;
+  const offsets = new Int32Array(clusters + 1);
+  for (let item = 0; item < items; item++) offsets[cluster[item]! + 1]!++;
+  for (let c = 0; c < clusters; c++) offsets[c + 1]! += offsets[c]!;
+  const fill = offsets.slice(0, clusters);
+  const members = new Int32Array(items);
+  const rows = new Float32Array(items * factors);
+  const maxNorms = new Float32Array(clusters);
+  for (let item = 0; item < items; item++) {
+    const c = cluster[item]!;
+    const at = fill[c]!++;
+    members[at] = item;
+    rows.set(itemFactors.subarray(item * factors, (item + 1) * factors), at * factors);
+    if (norms[item]! > maxNorms[c]!) maxNorms[c] = norms[item]!;
+  }
+  const centroids = new Float32Array(clusters * factors);
+  for (let c = 0; c < clusters; c++)
+    centroids.set(augmentedCentroids.subarray(c * dims, c * dims + factors), c * factors);
+  return { factors, items, clusters, centroids, offsets, members, rows, maxNorms };
+}
+
+/** The centroid of largest inner product; four at a time, so each coordinate loads once. */
+function nearestCentroid(
+  points: Float32Array,
+  at: number,
+  centroids: Float32Array,
+  clusters: number,
+  dims: number,
+): number {
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  let c = 0;
+  for (; c + 4 <= clusters; c += 4) {
+    const b0 = c * dims;
+    const b1 = b0 + dims;
+    const b2 = b1 + dims;
+    const b3 = b2 + dims;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let f = 0; f < dims; f++) {
+      const value = points[at + f]!;
+      s0 += value * centroids[b0 + f]!;
+      s1 += value * centroids[b1 + f]!;
+      s2 += value * centroids[b2 + f]!;
+      s3 += value * centroids[b3 + f]!;
+    }
+    if (s0 > bestScore) {
+      bestScore = s0;
+      best = c;
+    }
+    if (s1 > bestScore) {
+      bestScore = s1;
+      best = c + 1;
+    }
+    if (s2 > bestScore) {
+      bestScore = s2;
+      best = c + 2;
+    }
+    if (s3 > bestScore) {
+      bestScore = s3;
+      best = c + 3;
+    }
+  }
+  for (; c < clusters; c++) {
+    const base = c * dims;
+    let score = 0;
+    for (let f = 0; f < dims; f++) score += points[at + f]! * centroids[base + f]!;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** `count` distinct indexes of 0..n-1 (a partial Fisher-Yates shuffle). */
+function sampleIndexes(
+  n: number,
+  count: number,
+  random: ReturnType<typeof createRandom>,
+): Int32Array {
+  const pool = new Int32Array(n);
+  for (let i = 0; i < n; i++) pool[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = i + random.nextInt(n - i);
+    const swap = pool[i]!;
+    pool[i] = pool[j]!;
+    pool[j] = swap;
+  }
+  return pool.subarray(0, count);
+}
+
+/**
+ * Searches one index; scratch memory is allocated once (and grown with k), so a query
+ * allocates only its result. Not re-entrant.
+ */
+export class IvfSearcher {
+  private readonly centroidScores: Float32Array;
+  private readonly order: Int32Array;
+  private heapIndices = new Int32Array(16);
+  private heapScores = new Float64Array(16);
+  private readonly minProbes: number;
+  private readonly candidateFactor: number;
+  /** Clusters and rows the last search scanned (diagnostics). */
+  lastProbes = 0;
+  lastScanned = 0;
+
+  constructor(
+    readonly index: IvfIndex,
+    options: IvfSearchOptions = {},
+  ) {
+    this.centroidScores = new Float32Array(index.clusters);
+    this.order = new Int32Array(index.clusters);
+    this.minProbes = Math.max(1, options.minProbes ?? Math.max(8, Math.ceil(index.clusters / 12)));
+    this.candidateFactor = options.candidateFactor ?? 4;
+  }
+
+  /**
+   * The k items with the largest inner product with `query`, best first, ties to the
+   * smaller index (as `topK`); blocked items are never returned. `minProbes` overrides
+   * the searcher's (the number of clusters: exact).
+   */
+  search(query: Float32Array, k: number, blocked?: IndexSet, minProbes?: number): Ranked {
+    const { factors, clusters, centroids, offsets, members, rows, maxNorms } = this.index;
+    const capacity = Math.max(0, Math.min(k, this.index.items));
+    if (this.heapIndices.length < capacity) {
+      this.heapIndices = new Int32Array(capacity);
+      this.heapScores = new Float64Array(capacity);
+    }
+    const heapIndices = this.heapIndices;
+    const heapScores = this.heapScores;
+    const scores = this.centroidScores;
+    const order = this.order;
+    let queryNorm = 0;
+    for (let f = 0; f < factors; f++) queryNorm += query[f]! * query[f]!;
+    queryNorm = Math.sqrt(queryNorm);
+    for (let c = 0; c < clusters; c++) {
+      const base = c * factors;
+      let score = 0;
+      for (let f = 0; f < factors; f++) score += centroids[base + f]! * query[f]!;
+      scores[c] = score;
+      order[c] = c;
+    }
+    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+
+    const probesWanted = Math.min(clusters, minProbes ?? this.minProbes);
+    const rowsWanted = this.candidateFactor * capacity;
+    let size = 0;
+    let probes = 0;
+    let scanned = 0;
+    for (let rank = 0; rank < clusters; rank++) {
+      if (probes >= probesWanted && size === capacity && scanned >= rowsWanted) break;
+      const c = order[rank]!;
+      probes++;
+      // Cauchy-Schwarz: no row here can beat the k-th score already held.
+      if (
+        size === capacity &&
+        capacity > 0 &&
+        queryNorm * maxNorms[c]! * BOUND_SLACK < heapScores[0]!
+      )
+        continue;
+      const end = offsets[c + 1]!;
+      scanned += end - offsets[c]!;
+      for (let at = offsets[c]!; at < end; at++) {
+        const base = at * factors;
+        let score = 0;
+        for (let f = 0; f < factors; f++) score += rows[base + f]! * query[f]!;
+        // Rounded as an exact scan stores it, so both rank ties alike.
+        score = Math.fround(score);
+        const item = members[at]!;
+        if (!(score > Number.NEGATIVE_INFINITY)) continue;
+        if (size === capacity && !isBetter(score, item, heapScores[0]!, heapIndices[0]!)) continue;
+        if (blocked !== undefined && blocked.has(item)) continue;
+        if (size < capacity) {
+          heapIndices[size] = item;
+          heapScores[size] = score;
+          size++;
+          siftUp(heapScores, heapIndices, size - 1);
+        } else {
+          heapIndices[0] = item;
+          heapScores[0] = score;
+          siftDown(heapScores, heapIndices, size);
+        }
+      }
+    }
+    this.lastProbes = probes;
+    this.lastScanned = scanned;
+    return drainSorted(heapScores, heapIndices, size);
+  }
+}
+
+/** Float32 rows and rounding can put a computed score a hair above ‖q‖·‖v‖. */
+const BOUND_SLACK = 1 + 1e-5;
+
+function isBetter(scoreA: number, indexA: number, scoreB: number, indexB: number): boolean {
+  return scoreA > scoreB || (scoreA === scoreB && indexA < indexB);
+}
+
+function siftUp(scores: Float64Array, indices: Int32Array, position: number): void {
+  let child = position;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    if (!isBetter(scores[parent]!, indices[parent]!, scores[child]!, indices[child]!)) break;
+    swap(scores, indices, parent, child);
+    child = parent;
+  }
+}
+
+function siftDown(scores: Float64Array, indices: Int32Array, size: number): void {
+  let parent = 0;
+  for (;;) {
+    const left = 2 * parent + 1;
+    if (left >= size) return;
+    const right = left + 1;
+    let worst = left;
+    if (right < size && isBetter(scores[left]!, indices[left]!, scores[right]!, indices[right]!))
+      worst = right;
+    if (!isBetter(scores[parent]!, indices[parent]!, scores[worst]!, indices[worst]!)) return;
+    swap(scores, indices, parent, worst);
+    parent = worst;
+  }
+}
+
+function swap(scores: Float64Array, indices: Int32Array, a: number, b: number): void {
+  const score = scores[a]!;
+  scores[a] = scores[b]!;
+  scores[b] = score;
+  const index = indices[a]!;
+  indices[a] = indices[b]!;
+  indices[b] = index;
+}
+
+function drainSorted(heapScores: Float64Array, heapIndices: Int32Array, size: number): Ranked {
+  const indices = new Int32Array(size);
+  const scores = new Float32Array(size);
+  for (let remaining = size; remaining > 0; remaining--) {
+    indices[remaining - 1] = heapIndices[0]!;
+    scores[remaining - 1] = heapScores[0]!;
+    heapIndices[0] = heapIndices[remaining - 1]!;
+    heapScores[0] = heapScores[remaining - 1]!;
+    siftDown(heapScores, heapIndices, remaining - 1);
+  }
+  return { indices, scores };
+}
