@@ -7,19 +7,23 @@ import type { IndexSet, Ranked } from './top-k.js';
  * Items are clustered by spherical k-means after the MIPS transform: each row gets one
  * more coordinate, sqrt(M² − ‖v‖²) with M the largest norm, so every row has norm M and
  * the largest inner product with a query (whose extra coordinate is 0) is the nearest
- * row. A query scores the centroids, scans the best clusters' rows exactly (stored
- * contiguously, cluster by cluster) and keeps the k best. Clusters are probed in order
- * until at least `minProbes` were and the top-k holds k items that pass the blocked set
- * (and `candidateFactor`·k rows were scanned), so blocked items cost depth, not recall;
- * a cluster whose largest row norm times the query's cannot beat the k-th score is
+ * row. A query ranks the clusters by q·μ + w·‖q‖·r (μ a cluster's mean row, r its radius
+ * around it; w = 1 makes it an upper bound of the inner product of any of its rows),
+ * scans the best clusters' rows exactly (stored contiguously, cluster by cluster) and
+ * keeps the k best. Clusters are probed in that order until at least `minProbes` were
+ * and the top-k holds k items that pass the blocked set (and `candidateFactor`·k rows
+ * were scanned), so blocked items cost depth, not recall. A cluster whose bound (that
+ * one, or its largest row norm times the query's) cannot beat the k-th score held is
  * skipped, which never changes the result.
  */
 export interface IvfIndex {
   readonly factors: number;
   readonly items: number;
   readonly clusters: number;
-  /** clusters × factors: the first `factors` coordinates of each unit centroid. */
+  /** clusters × factors: each cluster's mean row. */
   readonly centroids: Float32Array;
+  /** Largest distance of a row from its cluster's mean. */
+  readonly radii: Float32Array;
   /** clusters + 1 offsets into `members` and `rows`. */
   readonly offsets: Int32Array;
   /** Item indexes, cluster by cluster, ascending within a cluster. */
@@ -47,6 +51,12 @@ export interface IvfSearchOptions {
   readonly minProbes?: number;
   /** Rows scanned before stopping, as a multiple of k; default 4. */
   readonly candidateFactor?: number;
+  /**
+   * Clusters are probed in order of q·μ + w·‖q‖·r; 1 is the upper bound of their rows'
+   * inner products, 0 the mean's alone. Default 0.25, the best recall per row scanned on
+   * both generated clusters and iALS factors.
+   */
+  readonly radiusWeight?: number;
 }
 
 /** Builds the index in one go (tests, workers). */
@@ -155,7 +165,7 @@ export function* buildIvfIndexInSlices(
     }
     yield;
   }
-  return layOut(itemFactors, items, factors, clusters, centroids, cluster, norms);
+  return layOut(itemFactors, items, factors, clusters, cluster, norms);
 }
 
 /** Groups the rows cluster by cluster (counting sort keeps items ascending). */
@@ -164,11 +174,9 @@ function layOut(
   items: number,
   factors: number,
   clusters: number,
-  augmentedCentroids: Float32Array,
   cluster: Int32Array,
   norms: Float32Array,
 ): IvfIndex {
-  const dims = factors + 1;
   const offsets = new Int32Array(clusters + 1);
   for (let item = 0; item < items; item++) offsets[cluster[item]! + 1]!++;
   for (let c = 0; c < clusters; c++) offsets[c + 1]! += offsets[c]!;
@@ -183,10 +191,25 @@ function layOut(
     rows.set(itemFactors.subarray(item * factors, (item + 1) * factors), at * factors);
     if (norms[item]! > maxNorms[c]!) maxNorms[c] = norms[item]!;
   }
-  const centroids = new Float32Array(clusters * factors);
-  for (let c = 0; c < clusters; c++)
-    centroids.set(augmentedCentroids.subarray(c * dims, c * dims + factors), c * factors);
-  return { factors, items, clusters, centroids, offsets, members, rows, maxNorms };
+  const means = new Float64Array(clusters * factors);
+  for (let c = 0; c < clusters; c++) {
+    const size = offsets[c + 1]! - offsets[c]!;
+    for (let at = offsets[c]!; at < offsets[c + 1]!; at++)
+      for (let f = 0; f < factors; f++) means[c * factors + f]! += rows[at * factors + f]! / size;
+  }
+  const centroids = Float32Array.from(means);
+  const radii = new Float32Array(clusters);
+  for (let c = 0; c < clusters; c++) {
+    let largest = 0;
+    for (let at = offsets[c]!; at < offsets[c + 1]!; at++) {
+      let distance = 0;
+      for (let f = 0; f < factors; f++)
+        distance += (rows[at * factors + f]! - centroids[c * factors + f]!) ** 2;
+      if (distance > largest) largest = distance;
+    }
+    radii[c] = Math.sqrt(largest);
+  }
+  return { factors, items, clusters, centroids, radii, offsets, members, rows, maxNorms };
 }
 
 /** The centroid of largest inner product; four at a time, so each coordinate loads once. */
@@ -267,7 +290,9 @@ function sampleIndexes(
  * allocates only its result. Not re-entrant.
  */
 export class IvfSearcher {
-  private readonly centroidScores: Float32Array;
+  private readonly centroidScores: Float64Array;
+  private readonly bounds: Float64Array;
+  private readonly radiusWeight: number;
   private readonly order: Int32Array;
   private heapIndices = new Int32Array(16);
   private heapScores = new Float64Array(16);
@@ -281,7 +306,9 @@ export class IvfSearcher {
     readonly index: IvfIndex,
     options: IvfSearchOptions = {},
   ) {
-    this.centroidScores = new Float32Array(index.clusters);
+    this.centroidScores = new Float64Array(index.clusters);
+    this.bounds = new Float64Array(index.clusters);
+    this.radiusWeight = options.radiusWeight ?? 0.25;
     this.order = new Int32Array(index.clusters);
     this.minProbes = Math.max(1, options.minProbes ?? Math.max(8, Math.ceil(index.clusters / 12)));
     this.candidateFactor = options.candidateFactor ?? 4;
@@ -293,7 +320,7 @@ export class IvfSearcher {
    * the searcher's (the number of clusters: exact).
    */
   search(query: Float32Array, k: number, blocked?: IndexSet, minProbes?: number): Ranked {
-    const { factors, clusters, centroids, offsets, members, rows, maxNorms } = this.index;
+    const { factors, clusters, centroids, radii, offsets, members, rows, maxNorms } = this.index;
     const capacity = Math.max(0, Math.min(k, this.index.items));
     if (this.heapIndices.length < capacity) {
       this.heapIndices = new Int32Array(capacity);
@@ -302,6 +329,7 @@ export class IvfSearcher {
     const heapIndices = this.heapIndices;
     const heapScores = this.heapScores;
     const scores = this.centroidScores;
+    const bounds = this.bounds;
     const order = this.order;
     let queryNorm = 0;
     for (let f = 0; f < factors; f++) queryNorm += query[f]! * query[f]!;
@@ -310,7 +338,8 @@ export class IvfSearcher {
       const base = c * factors;
       let score = 0;
       for (let f = 0; f < factors; f++) score += centroids[base + f]! * query[f]!;
-      scores[c] = score;
+      bounds[c] = loosened(score + queryNorm * radii[c]!);
+      scores[c] = score + this.radiusWeight * queryNorm * radii[c]!;
       order[c] = c;
     }
     order.sort((a, b) => scores[b]! - scores[a]! || a - b);
@@ -324,11 +353,11 @@ export class IvfSearcher {
       if (probes >= probesWanted && size === capacity && scanned >= rowsWanted) break;
       const c = order[rank]!;
       probes++;
-      // Cauchy-Schwarz: no row here can beat the k-th score already held.
+      // No row here can beat the k-th score already held.
       if (
         size === capacity &&
         capacity > 0 &&
-        queryNorm * maxNorms[c]! * BOUND_SLACK < heapScores[0]!
+        (bounds[c]! < heapScores[0]! || loosened(queryNorm * maxNorms[c]!) < heapScores[0]!)
       )
         continue;
       const end = offsets[c + 1]!;
@@ -361,8 +390,10 @@ export class IvfSearcher {
   }
 }
 
-/** Float32 rows and rounding can put a computed score a hair above ‖q‖·‖v‖. */
-const BOUND_SLACK = 1 + 1e-5;
+/** A bound raised a little: float32 rows and rounding can put a score a hair above it. */
+function loosened(bound: number): number {
+  return bound + Math.abs(bound) * 1e-4 + 1e-7;
+}
 
 function isBetter(scoreA: number, indexA: number, scoreB: number, indexB: number): boolean {
   return scoreA > scoreB || (scoreA === scoreB && indexA < indexB);

@@ -1,0 +1,68 @@
+// Above serving.annMinItems an iALS-only model is served from an inner-product index,
+// built beside serving after the model loads; lists stay what the full scan gives.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startModelServer, type ModelServer } from './support/model-server.js';
+import { plantedInteractions, TEST_PIPELINE } from './support/planted-data.js';
+
+/** The test pipeline's iALS alone: an index can stand in only for a pure factor model. */
+const IALS_ONLY = JSON.stringify({
+  ...(JSON.parse(TEST_PIPELINE) as Record<string, unknown>),
+  components: [
+    (JSON.parse(TEST_PIPELINE) as { components: unknown[] }).components.find(
+      (component) => (component as { kind: string }).kind === 'ials',
+    ),
+  ],
+});
+
+interface Answer {
+  items: { id: string; score: number }[];
+}
+
+let kindred: ModelServer;
+const data = plantedInteractions();
+before(async () => {
+  kindred = await startModelServer({
+    KINDRED_TRAINING_PIPELINE: IALS_ONLY,
+    KINDRED_SERVING_ANN_MIN_ITEMS: '100',
+  });
+  await kindred.record(data.events);
+  const trained = await kindred.client.post('/v1/models/train?wait=true', {});
+  assert.equal(trained.status, 200, trained.text);
+});
+after(() => kindred.close());
+
+test('the index is attached after the model loads and serves what a full scan would', async () => {
+  const serving = kindred.models.serving;
+  const deadline = Date.now() + 10_000;
+  while (serving.activeRecommender?.usesIndex !== true && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const recommender = serving.activeRecommender!;
+  assert.ok(recommender.usesIndex, 'the index was never attached');
+
+  const readModels = kindred.engine.readModels;
+  let overlap = 0;
+  const users = Array.from({ length: 6 }, (_, block) =>
+    Array.from({ length: 5 }, (_, u) => `u${block}-${u}`),
+  ).flat();
+  for (const userId of users) {
+    const served = await kindred.client.get<Answer>(`/v1/users/${userId}/recommendations?k=10`);
+    assert.equal(served.status, 200, served.text);
+    const ids = served.body.items.map((item) => item.id);
+    assert.equal(ids.length, 10);
+    // Unseen items of the user's own block, as the planted structure says.
+    for (const id of ids) assert.equal(data.blockOfItem(id), Number(userId[1]), `${userId}: ${id}`);
+    const user = readModels.users.ids.indexOf(userId)!;
+    const exact = recommender.recommend(
+      readModels.histories,
+      user,
+      10,
+      serving.blockedItems,
+      user,
+      true,
+    )!;
+    const expected = new Set([...exact.indices].map((item) => readModels.catalog.ids.idOf(item)));
+    overlap += ids.filter((id) => expected.has(id)).length / 10;
+  }
+  assert.ok(overlap / users.length >= 0.95, `overlap@10 ${overlap / users.length}`);
+});
