@@ -42,7 +42,10 @@ export interface IvfBuildOptions {
   /** Rows k-means trains on (all are assigned at the end); default 48 per cluster. */
   readonly sampleSize?: number;
   readonly seed?: number;
-  /** Rows processed between two yields of the incremental build; default 256. */
+  /**
+   * Rows scored against every centroid between two yields of the incremental build;
+   * default about two million multiply-adds' worth (a millisecond or two).
+   */
   readonly sliceRows?: number;
 }
 
@@ -86,7 +89,10 @@ export function* buildIvfIndexInSlices(
   const dims = factors + 1;
   const clusters = Math.max(1, Math.min(items, options.clusters ?? Math.round(Math.sqrt(items))));
   const iterations = options.iterations ?? 8;
-  const slice = Math.max(1, options.sliceRows ?? 256);
+  const slice = Math.max(
+    1,
+    options.sliceRows ?? Math.floor(SLICE_MULTIPLY_ADDS / (clusters * (factors + 1))),
+  );
   const random = createRandom(options.seed ?? 1);
 
   const norms = new Float32Array(items);
@@ -97,6 +103,7 @@ export function* buildIvfIndexInSlices(
     for (let f = 0; f < factors; f++) sum += itemFactors[base + f]! ** 2;
     norms[item] = Math.sqrt(sum);
     if (norms[item]! > largest) largest = norms[item]!;
+    if (item % LINEAR_SLICE === LINEAR_SLICE - 1) yield;
   }
   const scale = largest > 0 ? 1 / largest : 1;
   /** The unit-norm augmented row of an item, into `out` at `at`. */
@@ -111,8 +118,12 @@ export function* buildIvfIndexInSlices(
   // long before every row has been seen.
   const sampleSize = Math.min(items, Math.max(clusters, options.sampleSize ?? clusters * 48));
   const sample = sampleIndexes(items, sampleSize, random);
+  yield;
   const points = new Float32Array(sampleSize * dims);
-  for (let s = 0; s < sampleSize; s++) augment(sample[s]!, points, s * dims);
+  for (let s = 0; s < sampleSize; s++) {
+    augment(sample[s]!, points, s * dims);
+    if (s % LINEAR_SLICE === LINEAR_SLICE - 1) yield;
+  }
 
   const centroids = new Float32Array(clusters * dims);
   const seeds = sampleIndexes(sampleSize, clusters, random);
@@ -165,18 +176,23 @@ export function* buildIvfIndexInSlices(
     }
     yield;
   }
-  return layOut(itemFactors, items, factors, clusters, cluster, norms);
+  return yield* layOut(itemFactors, items, factors, clusters, cluster, norms);
 }
 
+/** Multiply-adds between two yields of the build. */
+const SLICE_MULTIPLY_ADDS = 2_000_000;
+/** Rows between two yields of the build's passes that touch each row once. */
+const LINEAR_SLICE = 8192;
+
 /** Groups the rows cluster by cluster (counting sort keeps items ascending). */
-function layOut(
+function* layOut(
   itemFactors: Float32Array,
   items: number,
   factors: number,
   clusters: number,
   cluster: Int32Array,
   norms: Float32Array,
-): IvfIndex {
+): Generator<void, IvfIndex, void> {
   const offsets = new Int32Array(clusters + 1);
   for (let item = 0; item < items; item++) offsets[cluster[item]! + 1]!++;
   for (let c = 0; c < clusters; c++) offsets[c + 1]! += offsets[c]!;
@@ -184,18 +200,21 @@ function layOut(
   const members = new Int32Array(items);
   const rows = new Float32Array(items * factors);
   const maxNorms = new Float32Array(clusters);
+  yield;
   for (let item = 0; item < items; item++) {
     const c = cluster[item]!;
     const at = fill[c]!++;
     members[at] = item;
-    rows.set(itemFactors.subarray(item * factors, (item + 1) * factors), at * factors);
+    for (let f = 0; f < factors; f++) rows[at * factors + f] = itemFactors[item * factors + f]!;
     if (norms[item]! > maxNorms[c]!) maxNorms[c] = norms[item]!;
+    if (item % LINEAR_SLICE === LINEAR_SLICE - 1) yield;
   }
   const means = new Float64Array(clusters * factors);
   for (let c = 0; c < clusters; c++) {
     const size = offsets[c + 1]! - offsets[c]!;
     for (let at = offsets[c]!; at < offsets[c + 1]!; at++)
       for (let f = 0; f < factors; f++) means[c * factors + f]! += rows[at * factors + f]! / size;
+    if (offsets[c + 1]! % LINEAR_SLICE < size) yield;
   }
   const centroids = Float32Array.from(means);
   const radii = new Float32Array(clusters);
@@ -208,6 +227,7 @@ function layOut(
       if (distance > largest) largest = distance;
     }
     radii[c] = Math.sqrt(largest);
+    if (offsets[c + 1]! % LINEAR_SLICE < offsets[c + 1]! - offsets[c]!) yield;
   }
   return { factors, items, clusters, centroids, radii, offsets, members, rows, maxNorms };
 }
