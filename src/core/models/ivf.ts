@@ -1,5 +1,5 @@
 import { createRandom } from './random.js';
-import type { IndexSet, Ranked } from './top-k.js';
+import { type IndexSet, type Ranked, drainSorted, isBetter, offerToHeap } from './top-k.js';
 
 /**
  * An inverted-file index for maximum-inner-product search over item factor rows.
@@ -392,16 +392,7 @@ export class IvfSearcher {
         if (!(score > Number.NEGATIVE_INFINITY)) continue;
         if (size === capacity && !isBetter(score, item, heapScores[0]!, heapIndices[0]!)) continue;
         if (blocked !== undefined && blocked.has(item)) continue;
-        if (size < capacity) {
-          heapIndices[size] = item;
-          heapScores[size] = score;
-          size++;
-          siftUp(heapScores, heapIndices, size - 1);
-        } else {
-          heapIndices[0] = item;
-          heapScores[0] = score;
-          siftDown(heapScores, heapIndices, size);
-        }
+        size = offerToHeap(heapScores, heapIndices, size, capacity, item, score);
       }
     }
     this.lastProbes = probes;
@@ -413,55 +404,4 @@ export class IvfSearcher {
 /** A bound raised a little: float32 rows and rounding can put a score a hair above it. */
 function loosened(bound: number): number {
   return bound + Math.abs(bound) * 1e-4 + 1e-7;
-}
-
-function isBetter(scoreA: number, indexA: number, scoreB: number, indexB: number): boolean {
-  return scoreA > scoreB || (scoreA === scoreB && indexA < indexB);
-}
-
-function siftUp(scores: Float64Array, indices: Int32Array, position: number): void {
-  let child = position;
-  while (child > 0) {
-    const parent = (child - 1) >> 1;
-    if (!isBetter(scores[parent]!, indices[parent]!, scores[child]!, indices[child]!)) break;
-    swap(scores, indices, parent, child);
-    child = parent;
-  }
-}
-
-function siftDown(scores: Float64Array, indices: Int32Array, size: number): void {
-  let parent = 0;
-  for (;;) {
-    const left = 2 * parent + 1;
-    if (left >= size) return;
-    const right = left + 1;
-    let worst = left;
-    if (right < size && isBetter(scores[left]!, indices[left]!, scores[right]!, indices[right]!))
-      worst = right;
-    if (!isBetter(scores[parent]!, indices[parent]!, scores[worst]!, indices[worst]!)) return;
-    swap(scores, indices, parent, worst);
-    parent = worst;
-  }
-}
-
-function swap(scores: Float64Array, indices: Int32Array, a: number, b: number): void {
-  const score = scores[a]!;
-  scores[a] = scores[b]!;
-  scores[b] = score;
-  const index = indices[a]!;
-  indices[a] = indices[b]!;
-  indices[b] = index;
-}
-
-function drainSorted(heapScores: Float64Array, heapIndices: Int32Array, size: number): Ranked {
-  const indices = new Int32Array(size);
-  const scores = new Float32Array(size);
-  for (let remaining = size; remaining > 0; remaining--) {
-    indices[remaining - 1] = heapIndices[0]!;
-    scores[remaining - 1] = heapScores[0]!;
-    heapIndices[0] = heapIndices[remaining - 1]!;
-    heapScores[0] = heapScores[remaining - 1]!;
-    siftDown(heapScores, heapIndices, remaining - 1);
-  }
-  return { indices, scores };
 }

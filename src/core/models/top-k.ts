@@ -74,24 +74,45 @@ function selectTop(
     if (!(score > Number.NEGATIVE_INFINITY)) continue;
     if (size === capacity && !isBetter(score, index, heapScores[0]!, heapIndices[0]!)) continue;
     if (exclude !== undefined && exclude.has(index)) continue;
-    if (size < capacity) {
-      heapIndices[size] = index;
-      heapScores[size] = score;
-      size++;
-      siftUp(heapScores, heapIndices, size - 1);
-    } else {
-      heapIndices[0] = index;
-      heapScores[0] = score;
-      siftDown(heapScores, heapIndices, size);
-    }
+    size = offerToHeap(heapScores, heapIndices, size, capacity, index, score);
   }
 
   return drainSorted(heapScores, heapIndices, size);
 }
 
+/*
+ * A bounded min-heap of (score, index) pairs in two parallel arrays (scratch at least
+ * `capacity` long): the root is the worst kept entry, so a candidate is compared with it alone.
+ * Shared by `topK` and the inverted-file index; ties rank the smaller index first.
+ */
+
 /** True when (scoreA, indexA) ranks above (scoreB, indexB). */
-function isBetter(scoreA: number, indexA: number, scoreB: number, indexB: number): boolean {
+export function isBetter(scoreA: number, indexA: number, scoreB: number, indexB: number): boolean {
   return scoreA > scoreB || (scoreA === scoreB && indexA < indexB);
+}
+
+/**
+ * Adds an entry that ranks above the root (or any entry while the heap is not full) and
+ * returns the new size; when full, the entry replaces the worst one.
+ */
+export function offerToHeap(
+  heapScores: Float64Array,
+  heapIndices: Int32Array,
+  size: number,
+  capacity: number,
+  index: number,
+  score: number,
+): number {
+  if (size < capacity) {
+    heapIndices[size] = index;
+    heapScores[size] = score;
+    siftUp(heapScores, heapIndices, size);
+    return size + 1;
+  }
+  heapIndices[0] = index;
+  heapScores[0] = score;
+  siftDown(heapScores, heapIndices, size);
+  return size;
 }
 
 function siftUp(scores: Float64Array, indices: Int32Array, position: number): void {
@@ -130,7 +151,11 @@ function swap(scores: Float64Array, indices: Int32Array, a: number, b: number): 
 }
 
 /** Pops the min-heap from the back so the output ends up best first. */
-function drainSorted(heapScores: Float64Array, heapIndices: Int32Array, size: number): Ranked {
+export function drainSorted(
+  heapScores: Float64Array,
+  heapIndices: Int32Array,
+  size: number,
+): Ranked {
   const indices = new Int32Array(size);
   const scores = new Float32Array(size);
   for (let remaining = size; remaining > 0; remaining--) {
