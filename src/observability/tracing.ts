@@ -69,6 +69,36 @@ function fail(span: Span, error: unknown): void {
   });
 }
 
+/**
+ * Runs `fn`; the span ends when it returns, or when the promise it returns settles.
+ * Errors are recorded on the span and rethrown.
+ */
+function runInSpan<T>(span: Span, fn: () => T): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    fail(span, error);
+    span.end();
+    throw error;
+  }
+  if (!isThenable(result)) {
+    span.end();
+    return result;
+  }
+  return result.then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      fail(span, error);
+      span.end();
+      throw error;
+    },
+  ) as T;
+}
+
 /** A recording span and the stages under it. */
 export class SpanHandle implements TraceHandle {
   readonly recording = true;
@@ -95,29 +125,7 @@ export class SpanHandle implements TraceHandle {
   stage<T>(name: string, fn: (child: TraceHandle) => T, attributes?: Attributes): T {
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, this.context);
     const child: TraceHandle = span.isRecording() ? new SpanHandle(this.tracer, span) : NO_TRACE;
-    let result: T;
-    try {
-      result = fn(child);
-    } catch (error) {
-      fail(span, error);
-      span.end();
-      throw error;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          span.end();
-          return value;
-        },
-        (error: unknown) => {
-          fail(span, error);
-          span.end();
-          throw error;
-        },
-      ) as T;
-    }
-    span.end();
-    return result;
+    return runInSpan(span, () => fn(child));
   }
 
   setAttribute(key: string, value: string | number | boolean): void {
@@ -220,28 +228,7 @@ export class Tracing {
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes });
     if (!span.isRecording()) return fn(NO_TRACE);
     const root = new SpanHandle(this.tracer, span);
-    let result: T;
-    try {
-      result = fn(root);
-    } catch (error) {
-      fail(span, error);
-      span.end();
-      throw error;
-    }
-    if (isThenable(result))
-      return result.then(
-        (value) => {
-          span.end();
-          return value;
-        },
-        (error: unknown) => {
-          fail(span, error);
-          span.end();
-          throw error;
-        },
-      ) as T;
-    span.end();
-    return result;
+    return runInSpan(span, () => fn(root));
   }
 
   async flush(): Promise<void> {
