@@ -2,43 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { buildIvfIndex } from '../models/ivf.js';
-import { createRandom } from '../models/random.js';
-import type { InteractionLog } from './interaction-views.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
+import { blockClicks } from './test-support.js';
 
 const types = new InteractionTypes();
-const CLICK = types.indexOf('click')!;
 
 /** 200 users in 8 blocks of 30 items; each clicks 6 items of their block. */
-function blocks(): { log: InteractionLog; users: number; items: number } {
-  const random = createRandom(9);
-  const users: number[] = [];
-  const items: number[] = [];
-  for (let user = 0; user < 200; user++) {
-    const block = user % 8;
-    const chosen = new Set<number>();
-    while (chosen.size < 6) chosen.add(block * 30 + random.nextInt(30));
-    for (const item of chosen) {
-      users.push(user);
-      items.push(item);
-    }
-  }
-  const n = users.length;
-  return {
-    log: {
-      users: Int32Array.from(users),
-      items: Int32Array.from(items),
-      types: new Uint8Array(n).fill(CLICK),
-      values: new Float64Array(n).fill(Number.NaN),
-      times: Float64Array.from({ length: n }, (_, i) => 1_000 + i),
-    },
-    users: 200,
-    items: 240,
-  };
-}
+const blocks = () =>
+  blockClicks({ seed: 9, users: 200, blocks: 8, itemsPerBlock: 30, clicksPerUser: 6 });
 
 const IALS_ONLY = parsePipelineConfig({
   components: [{ kind: 'ials', params: { factors: 8, regularization: 0.5, iterations: 8 } }],

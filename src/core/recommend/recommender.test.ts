@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { foldInUser } from '../models/ials-fold-in.js';
-import { createRandom } from '../models/random.js';
 import { decodeArtifact, encodeArtifact } from './artifact.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig, type PipelineConfig } from './pipeline-config.js';
 import { FoldInSolver, Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
+import { blockClicks } from './test-support.js';
 import { TrendingCounter } from './trending.js';
 
 const types = new InteractionTypes();
@@ -16,32 +16,15 @@ const CLICK = types.indexOf('click')!;
 const VIEW = types.indexOf('view')!;
 
 /** Users 0..79 in 4 blocks of 10 items; each clicks 5 items of their block. */
-function blocks(): { log: InteractionLog; users: number; items: number } {
-  const random = createRandom(5);
-  const users: number[] = [];
-  const items: number[] = [];
-  for (let user = 0; user < 80; user++) {
-    const block = user % 4;
-    const chosen = new Set<number>();
-    while (chosen.size < 5) chosen.add(block * 10 + random.nextInt(10));
-    for (const item of chosen) {
-      users.push(user);
-      items.push(item);
-    }
-  }
-  const n = users.length;
-  return {
-    log: {
-      users: Int32Array.from(users),
-      items: Int32Array.from(items),
-      types: new Uint8Array(n).fill(CLICK),
-      values: new Float64Array(n).fill(Number.NaN),
-      times: Float64Array.from({ length: n }, (_, i) => 1_000 + i),
-    },
-    users: 81,
-    items: 40,
-  };
-}
+const blocks = () =>
+  blockClicks({
+    seed: 5,
+    users: 80,
+    blocks: 4,
+    itemsPerBlock: 10,
+    clicksPerUser: 5,
+    userCapacity: 81,
+  });
 
 const PIPELINE: PipelineConfig = parsePipelineConfig({
   components: [
