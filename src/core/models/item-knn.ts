@@ -1,4 +1,5 @@
 import { type CsrMatrix, transpose } from './interaction-matrix.js';
+import { NeighbourRows } from './neighbour-rows.js';
 import { type Ranked, topKAmong } from './top-k.js';
 
 export type ItemSimilarity = 'cosine' | 'jaccard' | 'lift';
@@ -57,9 +58,7 @@ export function fitItemKnn(matrix: CsrMatrix, options: ItemKnnOptions = {}): Ite
   const similarities = new Float32Array(items);
   const touched = new Int32Array(items);
   const isTouched = new Uint8Array(items);
-  const rowPtr = new Int32Array(items + 1);
-  const neighbourIds: Int32Array[] = [];
-  const neighbourScores: Float32Array[] = [];
+  const rows = new NeighbourRows(items);
 
   for (let item = 0; item < items; item++) {
     let touchedCount = 0;
@@ -85,9 +84,7 @@ export function fitItemKnn(matrix: CsrMatrix, options: ItemKnnOptions = {}): Ite
           : similarityOf(similarity, co, occurrence[item]!, occurrence[neighbour]!, shrinkage);
     }
     const best = topKAmong(similarities, touched, touchedCount, keep);
-    neighbourIds.push(best.indices);
-    neighbourScores.push(best.scores);
-    rowPtr[item + 1] = rowPtr[item]! + best.indices.length;
+    rows.add(item, best);
     for (let position = 0; position < touchedCount; position++) {
       const neighbour = touched[position]!;
       coOccurrence[neighbour] = 0;
@@ -96,13 +93,7 @@ export function fitItemKnn(matrix: CsrMatrix, options: ItemKnnOptions = {}): Ite
     }
   }
 
-  const colIdx = new Int32Array(rowPtr[items]!);
-  const values = new Float32Array(rowPtr[items]!);
-  for (let item = 0; item < items; item++) {
-    colIdx.set(neighbourIds[item]!, rowPtr[item]!);
-    values.set(neighbourScores[item]!, rowPtr[item]!);
-  }
-  return { neighbours: { rows: items, cols: items, rowPtr, colIdx, values } };
+  return { neighbours: rows.build() };
 }
 
 /**

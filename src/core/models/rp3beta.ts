@@ -1,4 +1,5 @@
 import { type CsrMatrix, transpose } from './interaction-matrix.js';
+import { NeighbourRows } from './neighbour-rows.js';
 import { topKAmong } from './top-k.js';
 import type { ItemKnnModel } from './item-knn.js';
 
@@ -70,9 +71,7 @@ export function fitRp3beta(matrix: CsrMatrix, options: Rp3betaOptions = {}): Ite
   const similarities = new Float32Array(items);
   const touched = new Int32Array(items);
   const isTouched = new Uint8Array(items);
-  const rowPtr = new Int32Array(items + 1);
-  const neighbourIds: Int32Array[] = [];
-  const neighbourScores: Float32Array[] = [];
+  const rows = new NeighbourRows(items);
   for (let item = 0; item < items; item++) {
     let touchedCount = 0;
     for (let entry = byItem.rowPtr[item]!; entry < byItem.rowPtr[item + 1]!; entry++) {
@@ -99,9 +98,7 @@ export function fitRp3beta(matrix: CsrMatrix, options: Rp3betaOptions = {}): Ite
       for (const score of best.scores) sum += score;
       if (sum > 0) for (let i = 0; i < best.scores.length; i++) best.scores[i]! /= sum;
     }
-    neighbourIds.push(best.indices);
-    neighbourScores.push(best.scores);
-    rowPtr[item + 1] = rowPtr[item]! + best.indices.length;
+    rows.add(item, best);
     for (let position = 0; position < touchedCount; position++) {
       const neighbour = touched[position]!;
       accumulated[neighbour] = 0;
@@ -110,11 +107,5 @@ export function fitRp3beta(matrix: CsrMatrix, options: Rp3betaOptions = {}): Ite
     }
   }
 
-  const colIdx = new Int32Array(rowPtr[items]!);
-  const values = new Float32Array(rowPtr[items]!);
-  for (let item = 0; item < items; item++) {
-    colIdx.set(neighbourIds[item]!, rowPtr[item]!);
-    values.set(neighbourScores[item]!, rowPtr[item]!);
-  }
-  return { neighbours: { rows: items, cols: items, rowPtr, colIdx, values } };
+  return { neighbours: rows.build() };
 }
