@@ -10,13 +10,25 @@
 //   - the server's resident memory.
 //
 // Usage (after `npm run build`; needs `wrk` on the PATH):
-//   node dist/bench/serving.js [--short] [--profile] [--seconds 10] [--connections 16]
+//   node dist/bench/serving.js [--short] [--profile] [--seconds 10] [--connections 16] [--data DIR]
+//
+// `--data DIR` keeps the imported data and the trained model in DIR and reuses them on the
+// next run with the same DIR (the import and the training take minutes; the measures do not
+// depend on them).
 //
 // `--short` (10,000 items, 5,000 users, 200,000 interactions, short runs) checks that the
 // benchmark works; `--profile` runs the server under --cpu-prof and prints where its time
 // went during the load. Results go to bench/results/serving.md (not with `--short`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRandom } from '../src/core/models/random.js';
@@ -55,6 +67,11 @@ const FRESHNESS_TRIALS = short ? 50 : 300;
 const STREAM_TRIALS = short ? 30 : 200;
 const EXCLUDES = 5;
 const K = 10;
+const KEPT_DATA = (() => {
+  const at = argv.indexOf('--data');
+  return at < 0 ? undefined : argv[at + 1];
+})();
+const READY_MARK = 'bench-ready.json';
 const RESULTS = new URL(
   `../../bench/results/${profile ? 'serving-profiled' : 'serving'}.md`,
   import.meta.url,
@@ -304,7 +321,11 @@ async function freshnessByStream(server: ServerProcess, client: JsonClient): Pro
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kindred-serving-bench-'));
-  const data = makeDataDir('kindred-serving-data-');
+  const data =
+    KEPT_DATA === undefined
+      ? makeDataDir('kindred-serving-data-')
+      : (mkdirSync(KEPT_DATA, { recursive: true }), { path: KEPT_DATA, remove: () => undefined });
+  const reused = KEPT_DATA !== undefined && existsSync(join(KEPT_DATA, READY_MARK));
   const lines: string[] = [];
   const say = (line: string): void => {
     lines.push(line);
@@ -312,21 +333,24 @@ async function main(): Promise<void> {
   };
   const load0 = uptime();
   try {
-    const generated = generate(work);
-    process.stdout.write(`generated in ${generated.seconds.toFixed(1)} s\n`);
-
     let started = performance.now();
-    for (const [kind, file] of [
-      ['items', generated.itemsFile],
-      ['interactions', generated.interactionsFile],
-    ] as const) {
-      const result = await runKindred(['import', kind, file, '--data', data.path], {
-        timeoutMs: 600_000,
-      });
-      if (result.code !== 0) throw new Error(`import ${kind} failed:\n${result.stderr}`);
+    let importSeconds = Number.NaN;
+    if (!reused) {
+      const generated = generate(work);
+      process.stdout.write(`generated in ${generated.seconds.toFixed(1)} s\n`);
+      started = performance.now();
+      for (const [kind, file] of [
+        ['items', generated.itemsFile],
+        ['interactions', generated.interactionsFile],
+      ] as const) {
+        const result = await runKindred(['import', kind, file, '--data', data.path], {
+          timeoutMs: 600_000,
+        });
+        if (result.code !== 0) throw new Error(`import ${kind} failed:\n${result.stderr}`);
+      }
+      importSeconds = (performance.now() - started) / 1000;
+      process.stdout.write(`imported in ${importSeconds.toFixed(1)} s\n`);
     }
-    const importSeconds = (performance.now() - started) / 1000;
-    process.stdout.write(`imported in ${importSeconds.toFixed(1)} s\n`);
 
     const profileDir = join(work, 'profile');
     const server = await ServerProcess.start({
@@ -343,12 +367,22 @@ async function main(): Promise<void> {
     const client = new JsonClient(server.url, { maxSockets: 4 });
     try {
       started = performance.now();
-      const trained = await new JsonClient(server.url, { timeoutMs: 900_000 }).post<{
-        version: string;
-      }>('/v1/models/train?wait=true', {});
-      if (trained.status !== 200) throw new Error(`training failed: ${trained.text}`);
-      const trainSeconds = (performance.now() - started) / 1000;
-      process.stdout.write(`trained ${trained.body.version} in ${trainSeconds.toFixed(1)} s\n`);
+      let trainSeconds = Number.NaN;
+      if (!reused) {
+        const trained = await new JsonClient(server.url, { timeoutMs: 900_000 }).post<{
+          version: string;
+        }>('/v1/models/train?wait=true', {});
+        if (trained.status !== 200) throw new Error(`training failed: ${trained.text}`);
+        trainSeconds = (performance.now() - started) / 1000;
+        process.stdout.write(`trained ${trained.body.version} in ${trainSeconds.toFixed(1)} s\n`);
+        if (KEPT_DATA !== undefined)
+          writeFileSync(join(KEPT_DATA, READY_MARK), JSON.stringify({ importSeconds, trainSeconds }));
+      } else {
+        ({ importSeconds, trainSeconds } = JSON.parse(
+          readFileSync(join(KEPT_DATA!, READY_MARK), 'utf8'),
+        ) as { importSeconds: number; trainSeconds: number });
+        process.stdout.write(`reused the data and the model in ${KEPT_DATA}\n`);
+      }
       const rssLoaded = rssMb(server.pid);
 
       const random = createRandom(5);

@@ -60,6 +60,8 @@ export interface KindredConfig {
     streamHeartbeatMs: number;
     streamDebounceMs: number;
     annMinItems: number;
+    materializedDepth: number;
+    materializedUsers: number;
   };
   search: {
     weights: unknown;
@@ -495,6 +497,20 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 0, max: 1_000_000_000 },
     default: 50_000,
     doc: 'Catalogs of more items than this serve an iALS-only pipeline from an approximate inner-product index (k-means clusters of item factors, built in slices beside serving after each model loads; a top 10 may then miss an item a full scan finds) instead of scoring every item. Other pipelines, and smaller catalogs, always score every item.',
+  },
+  {
+    path: 'serving.materializedDepth',
+    env: 'KINDRED_SERVING_MATERIALIZED_DEPTH',
+    type: { kind: 'integer', min: 0, max: 100_000 },
+    default: 200,
+    doc: "Items of a user's collaborative ranking kept between requests (0: off). A user's next request walks the kept list instead of ranking the catalog again; the list is dropped when that user's history or the model changes. Requests that need more (deep pages, filters that keep few) rank afresh.",
+  },
+  {
+    path: 'serving.materializedUsers',
+    env: 'KINDRED_SERVING_MATERIALIZED_USERS',
+    type: { kind: 'integer', min: 0, max: 100_000_000 },
+    default: 50_000,
+    doc: 'Users whose kept lists stay in memory (the least recently ranked are dropped first); each costs 8 bytes per kept item (80 MB at most with the defaults).',
   },
   {
     path: 'search.weights',

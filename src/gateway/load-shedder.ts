@@ -31,7 +31,7 @@ export interface LoadShedderOptions {
    * average over the last few dozen requests), at least `minDelayMs` (default 2).
    */
   readonly serviceFactor?: number;
-  /** Floor of the adaptive target in ms (default 1). */
+  /** Floor of the adaptive target in ms (default 3): a few queued cheap requests are not an overload. */
   readonly minDelayMs?: number;
   /** Writes may wait this many times `maxDelayMs`, a fixed target (default 10). */
   readonly writeDelayFactor?: number;
@@ -69,7 +69,7 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * it in the turn.
  *
  * The target of reads and admin calls adapts: twice their typical service time, between
- * 1 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
+ * 3 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
  * cost whatever the route does. Writes get a fixed, larger target.
  *
  * Shedding is CoDel-like: it starts only once requests have kept running late for a
@@ -128,7 +128,7 @@ export class LoadShedder {
     const ceiling = options.maxDelayMs;
     this.guard = ceiling > 0;
     this.serviceFactor = options.serviceFactor ?? 2;
-    this.floor = Math.min(options.minDelayMs ?? 1, ceiling);
+    this.floor = Math.min(options.minDelayMs ?? 3, ceiling);
     this.ceilings[READ] = ceiling;
     this.ceilings[ADMIN] = ceiling;
     this.targets.set(this.ceilings);

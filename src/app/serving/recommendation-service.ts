@@ -11,6 +11,7 @@ import { type RuleBindings, RuleCache, type RuleValue } from '../../core/rules/i
 import { CategoryIndex } from '../../core/serving/category-index.js';
 import { FEATURE_COUNT } from '../../core/serving/features.js';
 import { ItemActivity } from '../../core/serving/item-activity.js';
+import { MaterializedLists } from '../../core/serving/materialized-lists.js';
 import type { Diversity } from '../../core/serving/ordering.js';
 import {
   type ItemExplanation,
@@ -118,6 +119,7 @@ export class RecommendationService {
   private readonly stats = new Map<string, ScenarioStats>();
   private readonly resolved = new Map<string, ResolvedScenario>();
   private readonly world: ServingWorld;
+  private readonly materialized: MaterializedLists | undefined;
   private categories: CategoryIndex;
   private categoryTimer: NodeJS.Timeout | undefined;
   private categoriesBuiltAt = 0;
@@ -150,6 +152,13 @@ export class RecommendationService {
     );
     this.impressions = new ImpressionWriter(engine.writes, settings.impressionFlushMs, logger);
     this.sessionType = readModels.interactionTypes.indexOf('click') ?? 0;
+    this.materialized =
+      settings.materializedDepth > 0 && settings.materializedUsers > 0
+        ? new MaterializedLists({
+            depth: settings.materializedDepth,
+            capacity: settings.materializedUsers,
+          })
+        : undefined;
     this.world = this.buildWorld(readModels);
     readModels.scenarios.onChange((name) => this.resolved.delete(name));
   }
@@ -372,17 +381,21 @@ export class RecommendationService {
     bindings: RuleBindings,
   ): {
     filter?: (item: Item) => boolean;
+    categories?: readonly string[];
     boost?: (item: Item) => number;
     explainBoost?: (item: Item) => readonly { rule: string; factor: number }[];
   } {
-    const filters = [config.filter, params.filter]
+    const compiled = [config.filter, params.filter]
       .filter((source): source is string => source !== undefined && source.trim() !== '')
-      .map((source) => this.rules.filter(source).bind(bindings));
+      .map((source) => this.rules.filter(source));
+    const filters = compiled.map((filter) => filter.bind(bindings));
+    const categories = compiled.flatMap((filter) => filter.requiredCategories);
     const boostRules = [config.boost, params.boost]
       .filter((source): source is string => source !== undefined && source.trim() !== '')
       .map((source) => this.rules.boosts(source));
     const boosts = boostRules.map((rule) => rule.bind(bindings));
     const out: ReturnType<RecommendationService['predicates']> = {};
+    if (categories.length > 0) out.categories = categories;
     if (filters.length === 1) out.filter = filters[0]!;
     else if (filters.length === 2) {
       const [a, b] = filters as [(item: Item) => boolean, (item: Item) => boolean];
@@ -418,14 +431,23 @@ export class RecommendationService {
     return stats;
   }
 
+  /** How the kept per-user lists are used (metrics, tests). */
+  materializedStats(): ReturnType<MaterializedLists['stats']> | undefined {
+    return this.materialized?.stats();
+  }
+
   private buildWorld(readModels: ReadModels): ServingWorld {
     const models = this.models;
+    const materialized = this.materialized;
     const content = (): ContentModel | undefined => this.content;
     const categories = (): CategoryIndex => this.categories;
     return {
       types: readModels.interactionTypes,
       get cf() {
-        return models.activeRecommender;
+        const active = models.activeRecommender;
+        return active === undefined || materialized === undefined
+          ? active
+          : materialized.use(active);
       },
       get trending() {
         return models.trendingItems;
@@ -503,6 +525,7 @@ export class RecommendationService {
     const models = this.engine.readModels;
     let labelled = false;
     for (const event of events) {
+      this.forgetListOf(event);
       if (event.type === EventTypes.interactionRecorded.type) {
         const payload = event.payload as InteractionRecordedPayload;
         const item = models.catalog.ids.indexOf(payload.itemId);
@@ -532,6 +555,24 @@ export class RecommendationService {
       }
     }
     if (labelled) this.maybeFitRanker();
+  }
+
+  /** An event about a user (an interaction, a deletion) drops their kept list. */
+  private forgetListOf(event: StoredEvent): void {
+    if (this.materialized === undefined) return;
+    const payload = event.payload as { userId?: unknown; id?: unknown };
+    let userId: unknown;
+    if (event.type === EventTypes.interactionRecorded.type) userId = payload.userId;
+    else if (
+      event.type === EventTypes.userDeleted.type ||
+      event.type === EventTypes.userPatched.type
+    )
+      userId = payload.id;
+    else if (event.type === EventTypes.userUpserted.type)
+      userId = (payload as { user?: { id?: unknown } }).user?.id;
+    if (typeof userId !== 'string') return;
+    const user = this.engine.readModels.users.ids.indexOf(userId);
+    if (user !== undefined) this.materialized.invalidate(user);
   }
 
   /** Refits the ranker off the request path once enough impressions and clicks are logged. */

@@ -7,7 +7,9 @@ import {
   type ModelTrainedPayload,
 } from '../../core/events/event-types.js';
 import { newEventId } from '../../core/events/event-id.js';
-import { type IvfIndex, buildIvfIndexInSlices } from '../../core/models/ivf.js';
+import { buildIvfIndexInSlices } from '../../core/models/ivf.js';
+import { buildPartitionsInSlices } from '../../core/models/ivf-partitions.js';
+import { CategoryIndex } from '../../core/serving/category-index.js';
 import type { IndexSet, Ranked } from '../../core/models/top-k.js';
 import { decodeArtifact } from '../../core/recommend/artifact.js';
 import { eventValue } from '../../core/recommend/interaction-views.js';
@@ -203,13 +205,56 @@ export class ModelServing {
    * On large catalogs an iALS-only pipeline gets an inner-product index, built in slices
    * of a few ms between requests (seconds of CPU for 100,000 items); it serves exactly
    * until the index is attached, and a version swapped out meanwhile drops its build.
+   * Then one index per category (of the catalog at that moment), for filtered requests.
    */
   private attachIndex(version: string, recommender: Recommender): void {
     const ials = recommender.annFactors;
     if (ials === undefined || recommender.itemCount <= this.annMinItems) return;
-    const started = Date.now();
-    const steps = buildIvfIndexInSlices(ials.itemFactors, ials.items, ials.factors);
     const current = (): boolean => !this.stopped && this.serving?.recommender === recommender;
+    this.inSlices(
+      buildIvfIndexInSlices(ials.itemFactors, ials.items, ials.factors),
+      current,
+      (index, ms) => {
+        recommender.useIndex(index);
+        this.logger.info(
+          { version, items: index.items, clusters: index.clusters, ms },
+          'model serving from an approximate index',
+        );
+        const categories = CategoryIndex.build(this.engine.readModels.catalog);
+        const members = {
+          names: categories.names,
+          offsets: categories.categoryOffsets,
+          items: categories.categoryItems,
+        };
+        this.inSlices(
+          buildPartitionsInSlices(ials.itemFactors, ials.items, ials.factors, members),
+          current,
+          (partitions, partitionMs) => {
+            recommender.usePartitions(partitions);
+            this.logger.info(
+              { version, categories: partitions.size, ms: partitionMs },
+              'model serving filtered requests from per-category indexes',
+            );
+            const readModels = this.engine.readModels;
+            this.inSlices(
+              recommender.warmVectors(readModels.histories, readModels.users.ids.size),
+              current,
+              (users, warmMs) =>
+                this.logger.info({ version, users, ms: warmMs }, "users' vectors folded in"),
+            );
+          },
+        );
+      },
+    );
+  }
+
+  /** Runs a build a few ms at a time between requests; `done` unless `current` turned false. */
+  private inSlices<T>(
+    steps: Generator<void, T, void>,
+    current: () => boolean,
+    done: (result: T, ms: number) => void,
+  ): void {
+    const started = Date.now();
     const slice = (): void => {
       if (!current()) return;
       const until = performance.now() + INDEX_SLICE_MS;
@@ -219,13 +264,7 @@ export class ModelServing {
         setImmediate(slice);
         return;
       }
-      if (!current()) return;
-      const index: IvfIndex = step.value;
-      recommender.useIndex(index);
-      this.logger.info(
-        { version, items: index.items, clusters: index.clusters, ms: Date.now() - started },
-        'model serving from an approximate index',
-      );
+      if (current()) done(step.value, Date.now() - started);
     };
     setImmediate(slice);
   }

@@ -355,23 +355,25 @@ export class IvfSearcher {
     for (let f = 0; f < factors; f++) queryNorm += query[f]! * query[f]!;
     queryNorm = Math.sqrt(queryNorm);
     for (let c = 0; c < clusters; c++) {
-      const base = c * factors;
-      let score = 0;
-      for (let f = 0; f < factors; f++) score += centroids[base + f]! * query[f]!;
+      const score = dot(centroids, c * factors, query, factors);
       bounds[c] = loosened(score + queryNorm * radii[c]!);
       scores[c] = score + this.radiusWeight * queryNorm * radii[c]!;
       order[c] = c;
     }
-    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    // A max-heap of clusters: a query probes a few of them, so sorting all is wasted.
+    for (let at = (clusters >> 1) - 1; at >= 0; at--) siftClusterDown(order, scores, at, clusters);
+    let remaining = clusters;
 
     const probesWanted = Math.min(clusters, minProbes ?? this.minProbes);
     const rowsWanted = this.candidateFactor * capacity;
     let size = 0;
     let probes = 0;
     let scanned = 0;
-    for (let rank = 0; rank < clusters; rank++) {
+    while (remaining > 0) {
       if (probes >= probesWanted && size === capacity && scanned >= rowsWanted) break;
-      const c = order[rank]!;
+      const c = order[0]!;
+      order[0] = order[--remaining]!;
+      siftClusterDown(order, scores, 0, remaining);
       probes++;
       // No row here can beat the k-th score already held.
       if (
@@ -383,11 +385,8 @@ export class IvfSearcher {
       const end = offsets[c + 1]!;
       scanned += end - offsets[c]!;
       for (let at = offsets[c]!; at < end; at++) {
-        const base = at * factors;
-        let score = 0;
-        for (let f = 0; f < factors; f++) score += rows[base + f]! * query[f]!;
         // Rounded as an exact scan stores it, so both rank ties alike.
-        score = Math.fround(score);
+        const score = Math.fround(dot(rows, at * factors, query, factors));
         const item = members[at]!;
         if (!(score > Number.NEGATIVE_INFINITY)) continue;
         if (size === capacity && !isBetter(score, item, heapScores[0]!, heapIndices[0]!)) continue;
@@ -399,6 +398,45 @@ export class IvfSearcher {
     this.lastScanned = scanned;
     return drainSorted(heapScores, heapIndices, size);
   }
+}
+
+/** rows[base ..] · query over `factors` coordinates, four at a time. */
+function dot(rows: Float32Array, base: number, query: Float32Array, factors: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let f = 0;
+  for (; f + 4 <= factors; f += 4) {
+    s0 += rows[base + f]! * query[f]!;
+    s1 += rows[base + f + 1]! * query[f + 1]!;
+    s2 += rows[base + f + 2]! * query[f + 2]!;
+    s3 += rows[base + f + 3]! * query[f + 3]!;
+  }
+  for (; f < factors; f++) s0 += rows[base + f]! * query[f]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Restores the max-heap of clusters (by score, ties to the smaller cluster) below `at`. */
+function siftClusterDown(order: Int32Array, scores: Float64Array, at: number, size: number): void {
+  const cluster = order[at]!;
+  const score = scores[cluster]!;
+  for (;;) {
+    let child = 2 * at + 1;
+    if (child >= size) break;
+    const right = child + 1;
+    if (right < size && before(order[right]!, order[child]!, scores)) child = right;
+    const candidate = order[child]!;
+    if (!(scores[candidate]! > score || (scores[candidate] === score && candidate < cluster)))
+      break;
+    order[at] = candidate;
+    at = child;
+  }
+  order[at] = cluster;
+}
+
+function before(a: number, b: number, scores: Float64Array): boolean {
+  return scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
 }
 
 /** A bound raised a little: float32 rows and rounding can put a score a hair above it. */

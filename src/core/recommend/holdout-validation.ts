@@ -1,10 +1,15 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
 import type { CsrMatrix } from '../models/interaction-matrix.js';
-import { createRandom } from '../models/random.js';
 import { type ComponentModel, fitComponent } from './components.js';
 import { type InteractionLog, type InteractionView, viewMatrix } from './interaction-views.js';
-import { LogHistories, type SplitProtocol, relevantFromRows, splitRows } from './offline.js';
+import {
+  LogHistories,
+  type SplitProtocol,
+  relevantFromRows,
+  sampleUsers,
+  splitRows,
+} from './offline.js';
 import type { ComponentConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 
@@ -96,7 +101,7 @@ export class HoldoutValidation {
         full,
         reduced: this.scale(reduced),
         relevant,
-        evaluated: sample([...relevant.keys()], options.maxUsers ?? 5000, options.seed + index),
+        evaluated: sampleUsers([...relevant.keys()], options.maxUsers ?? 5000, options.seed + index),
       });
       trainRows += train.length;
       reducedRows += reduced.length;
@@ -191,16 +196,6 @@ export class HoldoutValidation {
   }
 }
 
-/** A seeded sample of at most `count` users, in index order. */
-function sample(users: number[], count: number, seed: number): number[] {
-  users.sort((a, b) => a - b);
-  const random = createRandom(seed + 3);
-  for (let i = users.length - 1; i > 0; i--) {
-    const j = random.nextInt(i + 1);
-    [users[i], users[j]] = [users[j]!, users[i]!];
-  }
-  return users.slice(0, count).sort((a, b) => a - b);
-}
 
 /** iALS's own user vectors, for users whose history is exactly their training row. */
 function trainedVectors(

@@ -6,6 +6,7 @@ import {
   novelty,
 } from '../evaluation/metrics.js';
 import { leaveLastOut, stratifiedSplit, temporalSplit } from '../evaluation/splits.js';
+import { createRandom } from '../models/random.js';
 import type { IndexSet } from '../models/top-k.js';
 import { type InteractionLog, eventValue } from './interaction-views.js';
 import type { HistoryReader, Recommender } from './recommender.js';
@@ -229,4 +230,15 @@ export function itemCounts(log: InteractionLog, rows: Int32Array, itemCount: num
     if (log.users[row]! >= 0 && item < itemCount) counts[item]!++;
   }
   return counts;
+}
+
+/** A seeded sample of at most `count` users, in index order. */
+export function sampleUsers(users: number[], count: number, seed: number): number[] {
+  users.sort((a, b) => a - b);
+  const random = createRandom(seed + 3);
+  for (let i = users.length - 1; i > 0; i--) {
+    const j = random.nextInt(i + 1);
+    [users[i], users[j]] = [users[j]!, users[i]!];
+  }
+  return users.slice(0, count).sort((a, b) => a - b);
 }

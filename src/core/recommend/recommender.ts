@@ -49,6 +49,9 @@ export interface RecommenderOptions {
   readonly knownUserVector?: (user: number) => Float32Array | undefined;
 }
 
+/** Users folded in between two yields of `warmVectors` (about a millisecond). */
+const WARM_SLICE = 16;
+
 const EMPTY: Ranked = { indices: new Int32Array(0), scores: new Float32Array(0) };
 
 /**
@@ -87,6 +90,7 @@ export class Recommender {
   private itemNorms: Float32Array | undefined;
   /** Approximate top-k over iALS's factors, when attached (large catalogs). */
   private ann: IvfSearcher | undefined;
+  private partitions: ReadonlyMap<string, IvfSearcher> = new Map();
 
   constructor(
     readonly model: PipelineModel,
@@ -148,6 +152,26 @@ export class Recommender {
     this.ann = index === undefined ? undefined : new IvfSearcher(index, options);
   }
 
+  /**
+   * Per-category indexes (same factors, each over one category's items): a request whose
+   * filter keeps only items of a category searches that category's index instead of
+   * ranking every item and filtering afterwards.
+   */
+  usePartitions(indexes: ReadonlyMap<string, IvfIndex>, options?: IvfSearchOptions): void {
+    const ials = this.annFactors;
+    const searchers = new Map<string, IvfSearcher>();
+    for (const [category, index] of indexes) {
+      if (ials === undefined || index.factors !== ials.factors)
+        throw new Error('the index does not match the pipeline');
+      searchers.set(category, new IvfSearcher(index, options));
+    }
+    this.partitions = searchers;
+  }
+
+  get partitionCount(): number {
+    return this.partitions.size;
+  }
+
   get usesIndex(): boolean {
     return this.ann !== undefined;
   }
@@ -158,7 +182,8 @@ export class Recommender {
    * `cacheKey` identifies the user across calls (their index; null: no caching, for
    * callers that read different histories for one user); the folded-in vector is reused
    * while the user's history stays the same. With an index attached, the top-k comes
-   * from it unless `exact`.
+   * from it unless `exact`. `within` names categories the caller keeps items of only (it
+   * filters afterwards): with a category index for one of them, the search is that index's.
    */
   recommend(
     reader: HistoryReader,
@@ -167,9 +192,10 @@ export class Recommender {
     blocked?: IndexSet,
     cacheKey: number | null = user,
     exact = false,
+    within?: readonly string[],
   ): Ranked | undefined {
     const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
-    return this.rankHistory(count, k, blocked, cacheKey ?? undefined, undefined, exact);
+    return this.rankHistory(count, k, blocked, cacheKey ?? undefined, undefined, exact, within);
   }
 
   /**
@@ -216,6 +242,39 @@ export class Recommender {
     }
   }
 
+  /**
+   * Folds in and keeps the iALS vectors of users 0 .. users-1 (as many as the cache
+   * holds), yielding every few dozen, so that after a swap their first requests do not
+   * each pay for a fold-in. Users without usable history are skipped.
+   */
+  *warmVectors(reader: HistoryReader, users: number): Generator<void, number, void> {
+    const ials = this.annFactors;
+    if (ials === undefined) return 0;
+    const component = this.model.components[0]!;
+    const history = this.views.get(component.config.view)!;
+    const last = Math.min(users, this.vectorCacheSize);
+    let warmed = 0;
+    for (let user = 0; user < last; user++) {
+      const count = reader.readRecent(
+        user,
+        this.historyItems,
+        this.historyTypes,
+        this.historyValues,
+      );
+      this.mergeView(
+        component.config.view,
+        history,
+        Math.min(count, this.model.config.historyLimit),
+      );
+      if (history.positiveLength > 0) {
+        this.userVector(ials, history, user, this.historyVersion(count));
+        warmed++;
+      }
+      if (user % WARM_SLICE === WARM_SLICE - 1) yield;
+    }
+    return warmed;
+  }
+
   /** Ranks the `count` entries in the history buffers (newest first). */
   private rankHistory(
     count: number,
@@ -224,6 +283,7 @@ export class Recommender {
     cacheKey: number | undefined,
     visit?: () => void,
     exact = true,
+    within?: readonly string[],
   ): Ranked | undefined {
     const items = this.model.itemCount;
     let seenCount = 0;
@@ -252,7 +312,7 @@ export class Recommender {
         return EMPTY;
       }
       if (!exact && this.ann !== undefined && k > 0)
-        return this.searchIndex(k, blocked, cacheKey, count);
+        return this.searchIndex(k, blocked, cacheKey, count, this.partitionFor(within));
       this.scoreAll(cacheKey, this.historyVersion(count));
       return this.select(k, blocked);
     } finally {
@@ -391,12 +451,25 @@ export class Recommender {
     return vector;
   }
 
+  /** The smallest category index among `within`'s. */
+  private partitionFor(within: readonly string[] | undefined): IvfSearcher | undefined {
+    if (within === undefined) return undefined;
+    let best: IvfSearcher | undefined;
+    for (const category of within) {
+      const searcher = this.partitions.get(category);
+      if (searcher !== undefined && (best === undefined || searcher.index.items < best.index.items))
+        best = searcher;
+    }
+    return best;
+  }
+
   /** The index's top-k for the user's iALS vector (the pipeline is iALS alone). */
   private searchIndex(
     k: number,
     blocked: IndexSet | undefined,
     cacheKey: number | undefined,
     count: number,
+    searcher: IvfSearcher = this.ann!,
   ): Ranked {
     const component = this.model.components[0]!;
     const ials = this.annFactors!;
@@ -404,7 +477,7 @@ export class Recommender {
     const vector = this.userVector(ials, history, cacheKey, this.historyVersion(count));
     this.exclusion.blocked = blocked;
     try {
-      return this.ann!.search(vector, k, this.exclusion);
+      return searcher.search(vector, k, this.exclusion);
     } finally {
       this.exclusion.blocked = undefined;
     }

@@ -1,6 +1,7 @@
 import type { Item } from '../domain/item.js';
 import { compileCondition, environmentOf } from './compile.js';
 import { parseFilter } from './parser.js';
+import { requiredCategories } from './required-categories.js';
 import { checkFilter } from './type-check.js';
 import type { CompiledFilter } from './types.js';
 
@@ -14,6 +15,7 @@ export function compileFilter(source: string): CompiledFilter {
   const condition = compileCondition(expression);
   return {
     source,
+    requiredCategories: requiredCategories(expression),
     bind(bindings): (item: Item) => boolean {
       const bound = condition(environmentOf(bindings));
       if (!bound.constant) return bound.fn;

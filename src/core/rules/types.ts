@@ -14,6 +14,8 @@ export interface RuleBindings {
 
 export interface CompiledFilter {
   readonly source: string;
+  /** Categories every passing item carries (its `"X" in categories` clauses joined by `and`). */
+  readonly requiredCategories: readonly string[];
   /** Binds request values once; the returned predicate is called per candidate item. */
   bind(bindings?: RuleBindings): (item: Item) => boolean;
 }

@@ -59,36 +59,50 @@ export function computeFeatures(
   out: Float32Array,
 ): void {
   normalizeSources(set, out);
+  for (let slot = 0; slot < set.count; slot++)
+    if (set.alive(slot)) computeItemFeatures(set, sources, affinity, now, out, slot);
+}
+
+/**
+ * The real-time item features and the affinity of one candidate (its source features
+ * come from `normalizeSources`). The blend reads only the source features, so without a
+ * ranker only the served page needs these, for the ranker's training rows.
+ */
+export function computeItemFeatures(
+  set: CandidateSet,
+  sources: FeatureSources,
+  affinity: Float32Array,
+  now: number,
+  out: Float32Array,
+  slot: number,
+): void {
   const { activity, categories, catalog } = sources;
-  for (let slot = 0; slot < set.count; slot++) {
-    if (!set.alive(slot)) continue;
-    const item = set.items[slot]!;
-    const row = slot * FEATURE_COUNT;
-    out[row + POPULARITY] = Math.log1p(sources.totalInteractions(item));
-    out[row + ACTIVITY_SHORT] = Math.log1p(activity.interactionsShort.value(item, now));
-    out[row + ACTIVITY_LONG] = Math.log1p(activity.interactionsLong.value(item, now));
-    out[row + CTR_SHORT] = smoothedRate(
-      activity.clicksShort.value(item, now),
-      activity.impressionsShort.value(item, now),
-    );
-    out[row + CTR_LONG] = smoothedRate(
-      activity.clicksLong.value(item, now),
-      activity.impressionsLong.value(item, now),
-    );
-    const last = sources.lastInteractionAt(item);
-    out[row + RECENCY] = last > 0 ? Math.exp(-Math.max(0, now - last) / RECENCY_SECONDS) : 0;
-    const created = catalog.at(item)?.createdAt;
-    out[row + FRESHNESS] =
-      created === undefined ? 0 : Math.exp(-Math.max(0, now - created / 1000) / FRESHNESS_SECONDS);
-    let best = 0;
-    if (item < categories.itemCount) {
-      for (let at = categories.itemOffsets[item]!; at < categories.itemOffsets[item + 1]!; at++) {
-        const share = affinity[categories.itemCategories[at]!] ?? 0;
-        if (share > best) best = share;
-      }
+  const item = set.items[slot]!;
+  const row = slot * FEATURE_COUNT;
+  out[row + POPULARITY] = Math.log1p(sources.totalInteractions(item));
+  out[row + ACTIVITY_SHORT] = Math.log1p(activity.interactionsShort.value(item, now));
+  out[row + ACTIVITY_LONG] = Math.log1p(activity.interactionsLong.value(item, now));
+  out[row + CTR_SHORT] = smoothedRate(
+    activity.clicksShort.value(item, now),
+    activity.impressionsShort.value(item, now),
+  );
+  out[row + CTR_LONG] = smoothedRate(
+    activity.clicksLong.value(item, now),
+    activity.impressionsLong.value(item, now),
+  );
+  const last = sources.lastInteractionAt(item);
+  out[row + RECENCY] = last > 0 ? Math.exp(-Math.max(0, now - last) / RECENCY_SECONDS) : 0;
+  const created = catalog.at(item)?.createdAt;
+  out[row + FRESHNESS] =
+    created === undefined ? 0 : Math.exp(-Math.max(0, now - created / 1000) / FRESHNESS_SECONDS);
+  let best = 0;
+  if (item < categories.itemCount) {
+    for (let at = categories.itemOffsets[item]!; at < categories.itemOffsets[item + 1]!; at++) {
+      const share = affinity[categories.itemCategories[at]!] ?? 0;
+      if (share > best) best = share;
     }
-    out[row + AFFINITY] = best;
   }
+  out[row + AFFINITY] = best;
 }
 
 function smoothedRate(clicks: number, impressions: number): number {
@@ -96,7 +110,7 @@ function smoothedRate(clicks: number, impressions: number): number {
 }
 
 /** Each source's scores scaled to [0, 1] over the live candidates it proposed. */
-function normalizeSources(set: CandidateSet, out: Float32Array): void {
+export function normalizeSources(set: CandidateSet, out: Float32Array): void {
   for (let source = 0; source < SOURCE_COUNT; source++) {
     let low = Number.POSITIVE_INFINITY;
     let high = Number.NEGATIVE_INFINITY;

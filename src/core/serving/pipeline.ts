@@ -6,7 +6,14 @@ import { type IndexSet, type Ranked, topK, topKAmong } from '../models/top-k.js'
 import type { HistoryReader } from '../recommend/recommender.js';
 import { CandidateSet, REMOVAL_NAMES, Removal } from './candidate-set.js';
 import { CategoryIndex } from './category-index.js';
-import { FEATURE_COUNT, FEATURE_NAMES, type FeatureSources, computeFeatures } from './features.js';
+import {
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  type FeatureSources,
+  computeFeatures,
+  computeItemFeatures,
+  normalizeSources,
+} from './features.js';
 import { type Diversity, diversify, explore, sortByScore } from './ordering.js';
 import type { LogisticRanker } from './ranker.js';
 import type { SourceSetting, StageBudgets } from './scenario.js';
@@ -21,6 +28,7 @@ export interface CollaborativeModel {
     blocked?: IndexSet,
     cacheKey?: number | null,
     exact?: boolean,
+    within?: readonly string[],
   ): Ranked | undefined;
   similar(item: number, k: number, blocked?: IndexSet): Ranked | undefined;
 }
@@ -84,6 +92,8 @@ export interface PipelineRequest {
   /** Items the request leaves out (its exclude list, pages already served). */
   readonly exclude?: IndexSet;
   readonly filter?: (item: Item) => boolean;
+  /** Categories every item the filter keeps carries: sources may search those alone. */
+  readonly categories?: readonly string[];
   /** The product of the boost factors of an item. */
   readonly boost?: (item: Item) => number;
   readonly explainBoost?: (item: Item) => readonly RuleEffect[];
@@ -152,6 +162,10 @@ const TOP_CATEGORIES = 3;
 const CF = sourceSlot('cf');
 /** Sources propose this many times more candidates when a rule filter will remove some. */
 const RULE_FILTER_DEPTH = 10;
+/** Candidates proposed between two checks of a streamed source. */
+const STREAM_CHUNK = 32;
+/** The deepest list a streamed source is asked for. */
+const MAX_STREAM_DEPTH = 10_000;
 
 /**
  * The four stages behind every recommendation: retrieve candidates from several sources
@@ -191,6 +205,15 @@ export class ServingPipeline {
   private readonly blocked: IndexSet;
   private world: ServingWorld | undefined;
   private requestExclude: IndexSet | undefined;
+  /** Slots 0 .. filteredCount-1 have been through the filters. */
+  private filteredCount = 0;
+  private removedCount = 0;
+  private readonly removedCounts = new Array<number>(REMOVAL_NAMES.length).fill(0);
+  /** False once the request's rule filter failed or ran over (then it is skipped). */
+  private ruleHealthy = true;
+  private ruleSpentMs = 0;
+  /** False while only the source features of the candidates are computed (the blend). */
+  private itemFeaturesDone = false;
 
   constructor(
     itemCapacity: number,
@@ -238,7 +261,8 @@ export class ServingPipeline {
     const degraded: string[] = [];
     try {
       const needed = request.offset + request.k;
-      trace.stage('retrieve', () => this.retrieve(world, request, needed, degraded));
+      const streaming = inSourceOrder(request);
+      trace.stage('retrieve', () => this.retrieve(world, request, needed, degraded, streaming));
       const fallbackUsed: SourceName[] = [];
       const removed = trace.stage('filter', () =>
         this.filter(world, request, needed, degraded, fallbackUsed),
@@ -265,6 +289,11 @@ export class ServingPipeline {
     this.historyCount = 0;
     this.subjectItem = subject.kind === 'item' ? subject.item : -1;
     this.requestExclude = request.exclude;
+    this.filteredCount = 0;
+    this.removedCount = 0;
+    this.removedCounts.fill(0);
+    this.ruleHealthy = true;
+    this.ruleSpentMs = 0;
     if (subject.kind === 'user')
       this.historyCount = subject.reader.readRecent(
         subject.user,
@@ -340,10 +369,31 @@ export class ServingPipeline {
     request: PipelineRequest,
     needed: number,
     degraded: string[],
+    streaming: boolean,
   ): void {
     const started = this.clock();
     const budget = request.scenario.budgets.retrieveMs;
     const sources = request.scenario.sources;
+    if (streaming) {
+      const setting = sources[0]!;
+      try {
+        this.retrieveInOrder(world, request, setting, needed, degraded);
+      } catch (error) {
+        this.set.retract(sourceSlot(setting.name));
+        this.filteredCount = 0;
+        this.removedCount = 0;
+        this.removedCounts.fill(0);
+        degraded.push(`retrieve: ${setting.name} failed (${messageOf(error)})`);
+      }
+      if (this.clock() - started > budget) {
+        this.set.retract(sourceSlot(setting.name));
+        this.filteredCount = 0;
+        this.removedCount = 0;
+        this.removedCounts.fill(0);
+        degraded.push(`retrieve: ${setting.name} ran over the ${budget} ms budget`);
+      }
+      return;
+    }
     for (let index = 0; index < sources.length; index++) {
       const setting = sources[index]!;
       if (index > 0 && this.clock() - started > budget) {
@@ -362,6 +412,51 @@ export class ServingPipeline {
         this.set.retract(slot);
         degraded.push(`retrieve: ${setting.name} ran over the ${budget} ms budget`);
       }
+    }
+  }
+
+  /**
+   * One source whose order is the final order (see `inSourceOrder`): its candidates are
+   * proposed and filtered a chunk at a time, and retrieval stops once the page is full, so
+   * a request that keeps one candidate in twenty walks a few hundred entries of a list
+   * instead of filtering and scoring a thousand. When the list runs out first, the source
+   * is asked for a list RULE_FILTER_DEPTH times deeper, up to MAX_STREAM_DEPTH.
+   */
+  private retrieveInOrder(
+    world: ServingWorld,
+    request: PipelineRequest,
+    setting: SourceSetting,
+    needed: number,
+    degraded: string[],
+  ): void {
+    const slot = sourceSlot(setting.name);
+    // A search narrowed to the filter's category mostly finds items the filter keeps.
+    const narrowed = request.categories !== undefined && request.categories.length > 0;
+    let depth = narrowed ? Math.min(setting.budget, 2 * needed + 10) : setting.budget;
+    depth = Math.max(depth, needed);
+    for (;;) {
+      const ranked = this.retrieveFrom(world, request, setting.name, depth);
+      if (ranked === undefined) return;
+      const length = ranked.indices.length;
+      // From the top again: a deeper search may rank a few items above the last list's.
+      for (let position = 0; position < length; ) {
+        const end = Math.min(length, position + STREAM_CHUNK);
+        for (; position < end; position++)
+          if (
+            !this.set.propose(
+              ranked.indices[position]!,
+              slot,
+              ranked.scores[position]!,
+              position + 1,
+              0,
+            )
+          )
+            return this.applyFilters(world, request, degraded);
+        this.applyFilters(world, request, degraded);
+        if (this.set.count - this.removedCount >= needed) return;
+      }
+      if (length < depth || depth >= MAX_STREAM_DEPTH) return;
+      depth = Math.min(MAX_STREAM_DEPTH, depth * RULE_FILTER_DEPTH);
     }
   }
 
@@ -385,7 +480,7 @@ export class ServingPipeline {
     budget: number,
     tier: number,
   ): void {
-    const ranked = this.retrieveFrom(world, request.subject, name, budget, request.exact ?? false);
+    const ranked = this.retrieveFrom(world, request, name, budget);
     if (ranked === undefined) return;
     const slot = sourceSlot(name);
     for (let position = 0; position < ranked.indices.length; position++) {
@@ -404,11 +499,12 @@ export class ServingPipeline {
 
   private retrieveFrom(
     world: ServingWorld,
-    subject: Subject,
+    request: PipelineRequest,
     name: SourceName,
     budget: number,
-    exact: boolean,
   ): Ranked | undefined {
+    const { subject, categories } = request;
+    const exact = request.exact ?? false;
     switch (name) {
       case 'cf':
         if (world.cf === undefined) return undefined;
@@ -420,9 +516,18 @@ export class ServingPipeline {
             this.blocked,
             subject.user,
             exact,
+            categories,
           );
         if (subject.kind === 'session')
-          return world.cf.recommend(subject.reader, 0, budget, this.blocked, null, exact);
+          return world.cf.recommend(
+            subject.reader,
+            0,
+            budget,
+            this.blocked,
+            null,
+            exact,
+            categories,
+          );
         if (subject.kind === 'item') return world.cf.similar(subject.item, budget, this.blocked);
         return undefined;
       case 'recent':
@@ -534,16 +639,9 @@ export class ServingPipeline {
     degraded: string[],
     fallbackUsed: SourceName[],
   ): Record<string, number> {
-    const removedCounts = new Array<number>(REMOVAL_NAMES.length).fill(0);
-    let ruleHealthy = true;
-    const apply = (from: number): void => {
-      this.applyFixedFilters(world, request, from, removedCounts);
-      if (ruleHealthy && request.filter !== undefined)
-        ruleHealthy = this.applyRuleFilter(world, request, from, removedCounts, degraded);
-    };
-    apply(0);
+    this.applyFilters(world, request, degraded);
     for (const name of request.scenario.fallback) {
-      if (this.set.aliveCount() >= needed) break;
+      if (this.set.count - this.removedCount >= needed) break;
       const from = this.set.count;
       try {
         this.runSource(world, request, name, this.depth(request, needed), 1);
@@ -552,13 +650,26 @@ export class ServingPipeline {
         continue;
       }
       if (this.set.count > from) fallbackUsed.push(name);
-      apply(from);
+      this.applyFilters(world, request, degraded);
     }
     const removed: Record<string, number> = {};
-    removedCounts.forEach((count, reason) => {
+    this.removedCounts.forEach((count, reason) => {
       if (reason > 0 && count > 0) removed[REMOVAL_NAMES[reason]!] = count;
     });
     return removed;
+  }
+
+  /** Filters the candidates proposed since the last call. */
+  private applyFilters(world: ServingWorld, request: PipelineRequest, degraded: string[]): void {
+    const from = this.filteredCount;
+    this.applyFixedFilters(world, request, from, this.removedCounts);
+    if (this.ruleHealthy && request.filter !== undefined)
+      this.ruleHealthy = this.applyRuleFilter(world, request, from, this.removedCounts, degraded);
+    this.filteredCount = this.set.count;
+    let removed = 0;
+    for (let reason = 1; reason < this.removedCounts.length; reason++)
+      removed += this.removedCounts[reason]!;
+    this.removedCount = removed;
   }
 
   private applyFixedFilters(
@@ -606,7 +717,9 @@ export class ServingPipeline {
           removed[Removal.rule]!++;
         }
       }
-      if (this.clock() - started > budget) failure = `ran over the ${budget} ms budget`;
+      // The budget is the request's: a streamed source filters in several calls.
+      this.ruleSpentMs += this.clock() - started;
+      if (this.ruleSpentMs > budget) failure = `ran over the ${budget} ms budget`;
     } catch (error) {
       failure = `failed (${messageOf(error)})`;
     }
@@ -631,11 +744,15 @@ export class ServingPipeline {
     const set = this.set;
     const started = this.clock();
     const budget = request.scenario.budgets.scoreMs;
-    computeFeatures(set, world, this.affinity, request.now, this.features);
+    const ranker = request.scenario.ranker ? request.ranker : undefined;
+    const ranking = ranker !== undefined && ranker.features === FEATURE_COUNT;
+    // The blend reads the source features alone; the rest are needed for the page only.
+    if (ranking) computeFeatures(set, world, this.affinity, request.now, this.features);
+    else normalizeSources(set, this.features);
+    this.itemFeaturesDone = ranking;
     this.blend(request.scenario.sources);
     let scorer: 'blend' | 'ranker' = 'blend';
-    const ranker = request.scenario.ranker ? request.ranker : undefined;
-    if (ranker !== undefined && ranker.features === FEATURE_COUNT) {
+    if (ranker !== undefined && ranking) {
       try {
         for (let slot = 0; slot < set.count; slot++)
           if (set.alive(slot)) set.scores[slot] = ranker.score(this.features, slot * FEATURE_COUNT);
@@ -761,6 +878,8 @@ export class ServingPipeline {
           ? 1
           : set.scores[neighbour]!
         : set.scores[slot]!;
+      if (slot >= 0 && set.alive(slot) && !this.itemFeaturesDone)
+        computeItemFeatures(set, world, this.affinity, request.now, this.features, slot);
       if (slot >= 0 && set.alive(slot))
         features.set(
           this.features.subarray(slot * FEATURE_COUNT, (slot + 1) * FEATURE_COUNT),
@@ -843,4 +962,21 @@ export class ServingPipeline {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * True when the final order is the order of the scenario's one source: the blend of one
+ * source is monotone in its score, and nothing reorders it (no ranker, boost, diversity
+ * or exploration; pinned items are placed afterwards). Retrieval can then stop as soon as
+ * the page is full without changing the answer.
+ */
+function inSourceOrder(request: PipelineRequest): boolean {
+  const { scenario } = request;
+  return (
+    scenario.sources.length === 1 &&
+    !(scenario.ranker && request.ranker !== undefined) &&
+    request.boost === undefined &&
+    scenario.diversity.mode === 'none' &&
+    scenario.exploration === 0
+  );
 }
