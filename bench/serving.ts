@@ -376,7 +376,10 @@ async function main(): Promise<void> {
         trainSeconds = (performance.now() - started) / 1000;
         process.stdout.write(`trained ${trained.body.version} in ${trainSeconds.toFixed(1)} s\n`);
         if (KEPT_DATA !== undefined)
-          writeFileSync(join(KEPT_DATA, READY_MARK), JSON.stringify({ importSeconds, trainSeconds }));
+          writeFileSync(
+            join(KEPT_DATA, READY_MARK),
+            JSON.stringify({ importSeconds, trainSeconds }),
+          );
       } else {
         ({ importSeconds, trainSeconds } = JSON.parse(
           readFileSync(join(KEPT_DATA!, READY_MARK), 'utf8'),

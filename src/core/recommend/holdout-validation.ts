@@ -101,7 +101,11 @@ export class HoldoutValidation {
         full,
         reduced: this.scale(reduced),
         relevant,
-        evaluated: sampleUsers([...relevant.keys()], options.maxUsers ?? 5000, options.seed + index),
+        evaluated: sampleUsers(
+          [...relevant.keys()],
+          options.maxUsers ?? 5000,
+          options.seed + index,
+        ),
       });
       trainRows += train.length;
       reducedRows += reduced.length;
@@ -195,7 +199,6 @@ export class HoldoutValidation {
     };
   }
 }
-
 
 /** iALS's own user vectors, for users whose history is exactly their training row. */
 function trainedVectors(
