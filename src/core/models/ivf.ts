@@ -1,4 +1,5 @@
 import { createRandom } from './random.js';
+import { RowScorer, dotRow } from './row-scorer.js';
 import { type IndexSet, type Ranked, drainSorted, isBetter, offerToHeap } from './top-k.js';
 
 /**
@@ -321,6 +322,9 @@ export class IvfSearcher {
   /** Clusters and rows the last search scanned (diagnostics). */
   lastProbes = 0;
   lastScanned = 0;
+  /** The rows' inner products in WebAssembly SIMD; undefined: plain JavaScript. */
+  private readonly scorer: RowScorer | undefined;
+  private readonly centroidScorer: RowScorer | undefined;
 
   constructor(
     readonly index: IvfIndex,
@@ -332,6 +336,16 @@ export class IvfSearcher {
     this.order = new Int32Array(index.clusters);
     this.minProbes = Math.max(1, options.minProbes ?? Math.max(8, Math.ceil(index.clusters / 12)));
     this.candidateFactor = options.candidateFactor ?? 4;
+    let largest = 0;
+    for (let c = 0; c < index.clusters; c++)
+      largest = Math.max(largest, index.offsets[c + 1]! - index.offsets[c]!);
+    this.scorer = RowScorer.create(index.rows, index.members.length, index.factors, largest);
+    this.centroidScorer = RowScorer.create(
+      index.centroids,
+      index.clusters,
+      index.factors,
+      index.clusters,
+    );
   }
 
   /**
@@ -354,8 +368,15 @@ export class IvfSearcher {
     let queryNorm = 0;
     for (let f = 0; f < factors; f++) queryNorm += query[f]! * query[f]!;
     queryNorm = Math.sqrt(queryNorm);
+    const scorer = this.scorer;
+    scorer?.useQuery(query);
+    this.centroidScorer?.useQuery(query);
+    const centroidProducts = this.centroidScorer?.score(0, clusters);
     for (let c = 0; c < clusters; c++) {
-      const score = dot(centroids, c * factors, query, factors);
+      const score =
+        centroidProducts !== undefined
+          ? centroidProducts[c]!
+          : dotRow(centroids, c * factors, query, factors);
       bounds[c] = loosened(score + queryNorm * radii[c]!);
       scores[c] = score + this.radiusWeight * queryNorm * radii[c]!;
       order[c] = c;
@@ -382,11 +403,17 @@ export class IvfSearcher {
         (bounds[c]! < heapScores[0]! || loosened(queryNorm * maxNorms[c]!) < heapScores[0]!)
       )
         continue;
+      const start = offsets[c]!;
       const end = offsets[c + 1]!;
-      scanned += end - offsets[c]!;
-      for (let at = offsets[c]!; at < end; at++) {
+      scanned += end - start;
+      const products = scorer?.score(start, end);
+      for (let at = start; at < end; at++) {
         // Rounded as an exact scan stores it, so both rank ties alike.
-        const score = Math.fround(dot(rows, at * factors, query, factors));
+        const score = Math.fround(
+          products !== undefined
+            ? products[at - start]!
+            : dotRow(rows, at * factors, query, factors),
+        );
         const item = members[at]!;
         if (!(score > Number.NEGATIVE_INFINITY)) continue;
         if (size === capacity && !isBetter(score, item, heapScores[0]!, heapIndices[0]!)) continue;
@@ -398,23 +425,6 @@ export class IvfSearcher {
     this.lastScanned = scanned;
     return drainSorted(heapScores, heapIndices, size);
   }
-}
-
-/** rows[base ..] · query over `factors` coordinates, four at a time. */
-function dot(rows: Float32Array, base: number, query: Float32Array, factors: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let f = 0;
-  for (; f + 4 <= factors; f += 4) {
-    s0 += rows[base + f]! * query[f]!;
-    s1 += rows[base + f + 1]! * query[f + 1]!;
-    s2 += rows[base + f + 2]! * query[f + 2]!;
-    s3 += rows[base + f + 3]! * query[f + 3]!;
-  }
-  for (; f < factors; f++) s0 += rows[base + f]! * query[f]!;
-  return s0 + s1 + (s2 + s3);
 }
 
 /** Restores the max-heap of clusters (by score, ties to the smaller cluster) below `at`. */

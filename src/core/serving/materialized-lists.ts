@@ -70,12 +70,13 @@ export class MaterializedLists implements CollaborativeModel {
     user: number,
     k: number,
     blocked?: IndexSet,
-    cacheKey?: number | null,
+    cacheKey: number | null = user,
     exact?: boolean,
     within?: readonly string[],
   ): Ranked | undefined {
     const model = this.model;
     if (model === undefined) return undefined;
+    if (k <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
     // Only a user's own history (cacheKey = user) is materialized, not sessions; and a
     // search narrowed to a category is already cheap.
     if (

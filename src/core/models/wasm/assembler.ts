@@ -149,6 +149,7 @@ export const f64x2 = {
   mul: (a: Code, b: Code): Code => simd(0xf2, a, b),
   /** Widens the two low f32 lanes to f64. */
   promoteLowF32x4: (vector: Code): Code => simd(0x5f, vector),
+  extractLane: (vector: Code, lane: number): Code => [...simd(0x21, vector), lane],
 };
 
 /** Control flow. Branch depths count enclosing blocks and loops from the innermost (0). */
