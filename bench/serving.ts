@@ -61,7 +61,7 @@ const CATEGORIES = [
 ]; // prettier-ignore
 const SECONDS = option('seconds', short ? 4 : 10);
 /** Connection counts tried for each server (the best counts): few keep Kindred's delay guard quiet, more saturate the bare server. */
-const CONNECTION_SET = [2, option('connections', 16)];
+const CONNECTION_SET = [2, 4, option('connections', 16)];
 const ROUNDS = short ? 1 : 2;
 const FRESHNESS_TRIALS = short ? 50 : 300;
 const STREAM_TRIALS = short ? 30 : 200;
@@ -386,6 +386,8 @@ async function main(): Promise<void> {
         ) as { importSeconds: number; trainSeconds: number });
         process.stdout.write(`reused the data and the model in ${KEPT_DATA}\n`);
       }
+      // Serving is ready once the model's indexes are built and users' vectors folded in.
+      await server.waitForLog((line) => line.msg === "users' vectors folded in", 300_000);
       const rssLoaded = rssMb(server.pid);
 
       const random = createRandom(5);

@@ -20,6 +20,7 @@ import { registerScenarioRoutes } from './routes/scenarios.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerGateway } from '../gateway/gateway.js';
+import { lazyRequestLogger } from './request-logger.js';
 
 const VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export async function buildHttpServer(
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost throughput; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
     onProtoPoisoning: 'error',
@@ -82,9 +84,9 @@ export async function buildHttpServer(
       reply,
     );
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
-    return payload;
+    done(null, payload);
   });
 
   await app.register(swagger, {

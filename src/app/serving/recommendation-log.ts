@@ -1,16 +1,33 @@
-/** What the engine remembers of one recommendation list it served. */
-export interface ServedList {
-  readonly id: string;
-  readonly scenario: string;
-  /** Who it was for (`user:alice`, `item:heat`, `session`...): a next page must be for the same. */
-  readonly subject: string;
+/**
+ * What the engine remembers of one recommendation list it served. Thousands are held
+ * (paging, attribution) and each lives for seconds at least: kept small, as plain arrays.
+ */
+export class ServedList {
   /** Item indexes served so far, over every page, in order. */
-  readonly served: number[];
-  /** Ranker training row of each served item (absent for pinned items). */
-  readonly rows: Map<number, number>;
-  /** Attributed interactions, by type. */
-  readonly attributed: Record<string, number>;
-  expiresAt: number;
+  readonly served: number[] = [];
+  /** The ranker training row of each served item, in the same order (-1: none, e.g. pinned). */
+  readonly rows: number[] = [];
+  /** Attributed interactions, by type (made on the first). */
+  attributed: Record<string, number> | undefined;
+  expiresAt = 0;
+
+  constructor(
+    readonly id: string,
+    readonly scenario: string,
+    /** Who it was for (`user:alice`, `item:heat`, `session`...): a next page must be for the same. */
+    readonly subject: string,
+  ) {}
+
+  /** The training row of a served item (-1: not served, or no row). */
+  rowOf(item: number): number {
+    const at = this.served.indexOf(item);
+    return at < 0 ? -1 : this.rows[at]!;
+  }
+
+  attribute(type: string): void {
+    this.attributed ??= {};
+    this.attributed[type] = (this.attributed[type] ?? 0) + 1;
+  }
 }
 
 /**
@@ -51,9 +68,10 @@ export class RecommendationLog {
     return list !== undefined && list.expiresAt > this.clock() ? list : undefined;
   }
 
-  add(list: Omit<ServedList, 'expiresAt' | 'attributed'>): ServedList {
-    const entry: ServedList = { ...list, attributed: {}, expiresAt: this.clock() + this.ttlMs };
-    this.lists.set(list.id, entry);
+  add(id: string, scenario: string, subject: string): ServedList {
+    const entry = new ServedList(id, scenario, subject);
+    entry.expiresAt = this.clock() + this.ttlMs;
+    this.lists.set(id, entry);
     while (this.lists.size > this.capacity) {
       const oldest = this.lists.keys().next();
       if (oldest.done) break;

@@ -103,6 +103,31 @@ class SessionHistory implements HistoryReader {
 }
 
 /**
+ * What rules may read of a request, built only if a rule reads it: most filters read
+ * item attributes alone, and the user's attributes and the context cost an object each.
+ */
+class LazyBindings implements RuleBindings {
+  private userValue: Readonly<Record<string, RuleValue>> | undefined | null = null;
+  private contextValue: Readonly<Record<string, RuleValue>> | null = null;
+
+  constructor(
+    private readonly makeUser: () => Readonly<Record<string, RuleValue>> | undefined,
+    private readonly makeContext: () => Readonly<Record<string, RuleValue>>,
+    readonly now: number,
+  ) {}
+
+  get user(): Readonly<Record<string, RuleValue>> | undefined {
+    if (this.userValue === null) this.userValue = this.makeUser();
+    return this.userValue;
+  }
+
+  get context(): Readonly<Record<string, RuleValue>> {
+    this.contextValue ??= this.makeContext();
+    return this.contextValue;
+  }
+}
+
+/**
  * Recommendations through the four-stage pipeline: picks the scenario, compiles its
  * rules (cached by text), runs the pipeline over the live read models and the active
  * model, remembers the list (paging on without repeats), logs the impression, and
@@ -288,15 +313,19 @@ export class RecommendationService {
       params.filter !== undefined ||
       params.boost !== undefined;
     const predicates = hasRules
-      ? this.predicates(scenario.config, params, {
-          user: who.user?.(),
-          context: {
-            ...params.context,
-            exclude: [...(params.exclude ?? [])],
-            scenario: scenario.name,
-          },
-          now: Date.now() / 1000,
-        })
+      ? this.predicates(
+          scenario.config,
+          params,
+          new LazyBindings(
+            () => who.user?.(),
+            () => ({
+              ...params.context,
+              exclude: [...(params.exclude ?? [])],
+              scenario: scenario.name,
+            }),
+            Date.now() / 1000,
+          ),
+        )
       : {};
     const result = this.pipeline.run(this.world, {
       subject,
@@ -318,15 +347,7 @@ export class RecommendationService {
     const shown: string[] = [];
     const now = Date.now();
     const id = continued?.id ?? newEventId(now);
-    const list =
-      continued ??
-      this.lists.add({
-        id,
-        scenario: scenario.name,
-        subject: subjectKey,
-        served: [],
-        rows: new Map(),
-      });
+    const list = continued ?? this.lists.add(id, scenario.name, subjectKey);
     const firstPosition = (params.offset ?? 0) + (continued?.served.length ?? 0);
     for (let position = 0; position < result.items.length; position++) {
       const item = result.items[position]!;
@@ -341,8 +362,11 @@ export class RecommendationService {
       shown.push(external);
       list.served.push(item);
       this.activity.impression(item, now / 1000);
-      if (!Number.isNaN(result.features[position * FEATURE_COUNT]!))
-        list.rows.set(item, this.rows.add(result.features, position * FEATURE_COUNT));
+      list.rows.push(
+        Number.isNaN(result.features[position * FEATURE_COUNT]!)
+          ? -1
+          : this.rows.add(result.features, position * FEATURE_COUNT),
+      );
     }
     const stats = this.statsOf(scenario.name);
     stats.lists++;
@@ -537,11 +561,11 @@ export class RecommendationService {
         if (recommendationId === undefined) continue;
         const list = this.lists.peek(recommendationId);
         if (list === undefined) continue;
-        list.attributed[payload.type] = (list.attributed[payload.type] ?? 0) + 1;
+        list.attribute(payload.type);
         const stats = this.statsOf(list.scenario);
         stats.attributed[payload.type] = (stats.attributed[payload.type] ?? 0) + 1;
-        const row = list.rows.get(item);
-        if (row !== undefined && models.interactionTypes.weights[type]! > 0) {
+        const row = list.rowOf(item);
+        if (row >= 0 && models.interactionTypes.weights[type]! > 0) {
           this.activity.click(item, time);
           labelled = this.rows.label(row) || labelled;
         }

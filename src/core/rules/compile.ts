@@ -20,10 +20,17 @@ export interface Environment {
 }
 
 export function environmentOf(bindings: RuleBindings | undefined): Environment {
+  const now = bindings?.now ?? Math.floor(Date.now() / 1000);
+  if (bindings === undefined) return { user: undefined, context: undefined, now };
+  // Read on use: a caller may build the user's and the context's values lazily.
   return {
-    user: bindings?.user,
-    context: bindings?.context,
-    now: bindings?.now ?? Math.floor(Date.now() / 1000),
+    get user() {
+      return bindings.user;
+    },
+    get context() {
+      return bindings.context;
+    },
+    now,
   };
 }
 

@@ -19,8 +19,7 @@ export type Diversity =
 export function sortByScore(set: CandidateSet, primary: number, order: Int32Array): number {
   let count = 0;
   for (let slot = 0; slot < set.count; slot++) if (set.alive(slot)) order[count++] = slot;
-  const view = order.subarray(0, count);
-  view.sort((a, b) => {
+  const compare = (a: number, b: number): number => {
     const tier = set.tiers[a]! - set.tiers[b]!;
     if (tier !== 0) return tier;
     const score = set.scores[b]! - set.scores[a]!;
@@ -32,9 +31,23 @@ export function sortByScore(set: CandidateSet, primary: number, order: Int32Arra
     const rankB = bestRank(set, b);
     if (rankA !== rankB) return rankA - rankB;
     return set.items[a]! - set.items[b]!;
-  });
+  };
+  // A typed array's sort copies it first; a streamed request's few dozen sort in place.
+  if (count > INSERTION_SORT_UP_TO) order.subarray(0, count).sort(compare);
+  else
+    for (let i = 1; i < count; i++) {
+      const slot = order[i]!;
+      let at = i;
+      while (at > 0 && compare(order[at - 1]!, slot) > 0) {
+        order[at] = order[at - 1]!;
+        at--;
+      }
+      order[at] = slot;
+    }
   return count;
 }
+
+const INSERTION_SORT_UP_TO = 48;
 
 /** The best rank any source gave the candidate (sources' own tie-breaks survive). */
 function bestRank(set: CandidateSet, slot: number): number {

@@ -326,9 +326,9 @@ test('the filter’s required categories reach the source, which starts narrower
   const base = request({ k: 10, offset: 10, filter: inC1, categories: ['c1'] });
   const result = pipelineFor().run(world(cf), base);
   assert.ok(cf.withins.every((within) => within?.[0] === 'c1' && within.length === 1));
-  // A narrowed search starts at twice the page and ten more.
-  assert.equal(cf.depths[0], 2 * 20 + 10);
-  assert.deepEqual(cf.depths, [50]);
+  // A narrowed search starts at the page and five more.
+  assert.equal(cf.depths[0], 20 + 5);
+  assert.deepEqual(cf.depths, [25]);
   assert.ok(result.items.every((item) => item % 3 === 1));
   const reference = pipelineFor().run(world(new FakeCf(scores)), nonStreaming(base)[0]!);
   assert.deepEqual(items(result), items(reference));

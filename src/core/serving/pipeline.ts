@@ -164,6 +164,8 @@ const CF = sourceSlot('cf');
 const RULE_FILTER_DEPTH = 10;
 /** Candidates proposed between two checks of a streamed source. */
 const STREAM_CHUNK = 32;
+/** Candidates beyond the page a search narrowed to a category starts with. */
+const NARROWED_MARGIN = 5;
 /** The deepest list a streamed source is asked for. */
 const MAX_STREAM_DEPTH = 10_000;
 
@@ -430,9 +432,10 @@ export class ServingPipeline {
     degraded: string[],
   ): void {
     const slot = sourceSlot(setting.name);
-    // A search narrowed to the filter's category mostly finds items the filter keeps.
+    // A search narrowed to the filter's category finds items the filter keeps: a margin
+    // for the rest of the filter will do (it deepens when short).
     const narrowed = request.categories !== undefined && request.categories.length > 0;
-    let depth = narrowed ? Math.min(setting.budget, 2 * needed + 10) : setting.budget;
+    let depth = narrowed ? Math.min(setting.budget, needed + NARROWED_MARGIN) : setting.budget;
     depth = Math.max(depth, needed);
     for (;;) {
       const ranked = this.retrieveFrom(world, request, setting.name, depth);
@@ -881,10 +884,8 @@ export class ServingPipeline {
       if (slot >= 0 && set.alive(slot) && !this.itemFeaturesDone)
         computeItemFeatures(set, world, this.affinity, request.now, this.features, slot);
       if (slot >= 0 && set.alive(slot))
-        features.set(
-          this.features.subarray(slot * FEATURE_COUNT, (slot + 1) * FEATURE_COUNT),
-          position * FEATURE_COUNT,
-        );
+        for (let f = 0; f < FEATURE_COUNT; f++)
+          features[position * FEATURE_COUNT + f] = this.features[slot * FEATURE_COUNT + f]!;
       else features.fill(Number.NaN, position * FEATURE_COUNT, (position + 1) * FEATURE_COUNT);
       if (explanations !== undefined)
         explanations.push(

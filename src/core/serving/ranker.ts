@@ -163,7 +163,8 @@ export class ImpressionRows {
   add(source: Float32Array, offset: number): number {
     const slot = this.next;
     if (this.labels[slot] === 1) this.positives--;
-    this.rows.set(source.subarray(offset, offset + this.features), slot * this.features);
+    const base = slot * this.features;
+    for (let f = 0; f < this.features; f++) this.rows[base + f] = source[offset + f]!;
     this.labels[slot] = 0;
     const handle = this.total++;
     this.ids[slot] = handle;
