@@ -30,7 +30,7 @@ runStateStoreContract('SqliteStateStore (:memory:)', async () => {
   return { store, cleanup: () => store.close() };
 });
 
-test('the state store uses a WITHOUT ROWID table in WAL mode and can share the log file', async () => {
+test('the state store keeps values in a rowid table keyed by an index, in WAL mode, and can share the log file', async () => {
   const directory = await makeTempDirectory();
   try {
     const path = join(directory.path, 'kindred.db');
@@ -55,11 +55,62 @@ test('the state store uses a WITHOUT ROWID table in WAL mode and can share the l
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const sql = db
-        .prepare<[], string>("SELECT sql FROM sqlite_schema WHERE name = 'state_entries'")
+        .prepare<[], string>("SELECT sql FROM sqlite_schema WHERE name = 'state_values'")
         .pluck()
         .get();
-      assert.match(sql ?? '', /WITHOUT ROWID/);
+      assert.doesNotMatch(sql ?? '', /WITHOUT ROWID/);
+      // Keys are found through the index alone: large values are not read on the way.
+      const plan = db
+        .prepare<[string, string], { detail: string }>(
+          'EXPLAIN QUERY PLAN SELECT key, value FROM state_values WHERE namespace = ? AND key >= ? ORDER BY key',
+        )
+        .all('checkpoints', '')
+        .map((row) => row.detail)
+        .join('; ');
+      assert.match(plan, /USING INDEX state_values_by_key/);
       assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await directory.remove();
+  }
+});
+
+test('entries of the former WITHOUT ROWID layout are moved into the current one on open', async () => {
+  const directory = await makeTempDirectory();
+  try {
+    const path = join(directory.path, 'state.db');
+    const former = new Database(path);
+    former.exec(`CREATE TABLE state_entries (
+      namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+      PRIMARY KEY (namespace, key)) WITHOUT ROWID`);
+    const insert = former.prepare('INSERT INTO state_entries VALUES (?, ?, ?)');
+    insert.run('models', 'active', Buffer.from('v1'));
+    insert.run('models', 'meta/v1', Buffer.from('{}'));
+    insert.run('api-keys', 'k1', Buffer.from('key'));
+    former.close();
+
+    const store = new SqliteStateStore({ path });
+    try {
+      assert.deepEqual(Buffer.from((await store.get('models', 'active'))!).toString(), 'v1');
+      assert.deepEqual(
+        (await store.list('models', { prefix: 'meta/' })).map((entry) => entry.key),
+        ['meta/v1'],
+      );
+      assert.equal((await store.list('api-keys')).length, 1);
+      await store.put('models', 'active', Uint8Array.from(Buffer.from('v2')));
+      assert.equal(Buffer.from((await store.get('models', 'active'))!).toString(), 'v2');
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const tables = db
+        .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .pluck()
+        .all();
+      assert.ok(!tables.includes('state_entries'));
     } finally {
       db.close();
     }

@@ -12,15 +12,24 @@ export interface SqliteStateStoreOptions {
   readonly synchronous?: SqliteSynchronous;
 }
 
-// SQLite compares TEXT with memcmp over UTF-8, which is exactly the bytewise key order
-// the port promises, and WITHOUT ROWID keeps each namespace's entries together on disk.
+// Values live in a rowid table and keys in an index beside it: in the former WITHOUT ROWID
+// table each entry was one index record, so finding or listing keys read the overflow pages
+// of every large value passed on the way (3.8 ms to list an empty namespace next to a
+// 92 MB snapshot, 103 ms to list model metadata next to a 12.8 MB artifact). SQLite
+// compares TEXT with memcmp over UTF-8, which is the bytewise key order the port promises.
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS state_entries (
+  CREATE TABLE IF NOT EXISTS state_values (
     namespace TEXT NOT NULL,
     key       TEXT NOT NULL,
-    value     BLOB NOT NULL,
-    PRIMARY KEY (namespace, key)
-  ) WITHOUT ROWID`;
+    value     BLOB NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS state_values_by_key ON state_values (namespace, key)`;
+
+/** Moves entries of the former layout (one WITHOUT ROWID table) into the current one. */
+const MIGRATE_FROM_ENTRIES = `
+  INSERT OR REPLACE INTO state_values (namespace, key, value)
+    SELECT namespace, key, value FROM state_entries;
+  DROP TABLE state_entries`;
 
 interface EntryRow {
   readonly key: string;
@@ -40,6 +49,14 @@ export class SqliteStateStore implements StateStore {
     this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
     try {
       this.db.exec(SCHEMA);
+      const former = this.db
+        .prepare<
+          [],
+          string
+        >("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'state_entries'")
+        .pluck()
+        .get();
+      if (former !== undefined) this.db.transaction(() => this.db.exec(MIGRATE_FROM_ENTRIES))();
     } catch (error) {
       this.db.close();
       throw error;
@@ -48,20 +65,20 @@ export class SqliteStateStore implements StateStore {
       .prepare<
         [string, string],
         Buffer
-      >('SELECT value FROM state_entries WHERE namespace = ? AND key = ?')
+      >('SELECT value FROM state_values WHERE namespace = ? AND key = ?')
       .pluck();
     this.upsert = this.db.prepare<[string, string, Uint8Array]>(
-      'INSERT OR REPLACE INTO state_entries (namespace, key, value) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO state_values (namespace, key, value) VALUES (?, ?, ?)',
     );
     this.deleteEntry = this.db.prepare<[string, string]>(
-      'DELETE FROM state_entries WHERE namespace = ? AND key = ?',
+      'DELETE FROM state_values WHERE namespace = ? AND key = ?',
     );
     // LIMIT -1 is SQLite for "no limit".
     this.listFrom = this.db.prepare<[string, string, number], EntryRow>(
-      'SELECT key, value FROM state_entries WHERE namespace = ? AND key >= ? ORDER BY key LIMIT ?',
+      'SELECT key, value FROM state_values WHERE namespace = ? AND key >= ? ORDER BY key LIMIT ?',
     );
     this.listAfter = this.db.prepare<[string, string, number], EntryRow>(
-      'SELECT key, value FROM state_entries WHERE namespace = ? AND key > ? ORDER BY key LIMIT ?',
+      'SELECT key, value FROM state_values WHERE namespace = ? AND key > ? ORDER BY key LIMIT ?',
     );
   }
 
