@@ -61,6 +61,8 @@ export interface IvfSearchOptions {
    * both generated clusters and iALS factors.
    */
   readonly radiusWeight?: number;
+  /** Score rows in WebAssembly SIMD when available (default); false: plain JavaScript. */
+  readonly simd?: boolean;
 }
 
 /** Builds the index in one go (tests, workers). */
@@ -339,13 +341,13 @@ export class IvfSearcher {
     let largest = 0;
     for (let c = 0; c < index.clusters; c++)
       largest = Math.max(largest, index.offsets[c + 1]! - index.offsets[c]!);
-    this.scorer = RowScorer.create(index.rows, index.members.length, index.factors, largest);
-    this.centroidScorer = RowScorer.create(
-      index.centroids,
-      index.clusters,
-      index.factors,
-      index.clusters,
-    );
+    const simd = options.simd ?? true;
+    this.scorer = simd
+      ? RowScorer.create(index.rows, index.members.length, index.factors, largest)
+      : undefined;
+    this.centroidScorer = simd
+      ? RowScorer.create(index.centroids, index.clusters, index.factors, index.clusters)
+      : undefined;
   }
 
   /**
