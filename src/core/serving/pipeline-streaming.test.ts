@@ -17,6 +17,7 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
+import { historyReader, testCatalog } from './test-support.js';
 import { DEFAULT_STAGE_BUDGETS } from './scenario.js';
 
 const types = new InteractionTypes();
@@ -27,35 +28,9 @@ const AVAILABLE = 580;
 const NOW = 1_700_000_000;
 
 /** Item i is in category `c${i % 3}`, costs i, and is available below AVAILABLE. */
-const CATALOG: Item[] = Array.from({ length: ITEMS }, (_, i) => ({
-  id: `i${i}`,
-  title: `item ${i}`,
-  text: {},
-  categories: [`c${i % 3}`],
-  tags: [],
-  attributes: { price: i },
-  available: i < AVAILABLE,
-  hidden: false,
-  createdAt: NOW * 1000,
-  updatedAt: NOW * 1000,
-}));
+const CATALOG: Item[] = testCatalog(ITEMS, AVAILABLE, NOW);
 
-/** A history: newest first. */
-function reader(entries: readonly [item: number, type: number][]): HistoryReader {
-  return {
-    readRecent(_user, items, historyTypes, values) {
-      const n = Math.min(entries.length, items.length);
-      for (let i = 0; i < n; i++) {
-        items[i] = entries[i]![0];
-        historyTypes[i] = entries[i]![1];
-        values[i] = Number.NaN;
-      }
-      return n;
-    },
-  };
-}
-
-const CLICKED_0_AND_1 = reader([
+const CLICKED_0_AND_1 = historyReader([
   [0, CLICK],
   [1, CLICK],
 ]);

@@ -14,6 +14,7 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
+import { historyReader, testCatalog } from './test-support.js';
 import { DEFAULT_STAGE_BUDGETS, type SourceSetting } from './scenario.js';
 
 const types = new InteractionTypes();
@@ -24,35 +25,7 @@ const ITEMS = 60;
 const NOW = 1_700_000_000;
 
 /** Items 0..59; item i is in category `c${i % 3}`, items 50.. are unavailable. */
-function catalog(): Item[] {
-  return Array.from({ length: ITEMS }, (_, i) => ({
-    id: `i${i}`,
-    title: `item ${i}`,
-    text: {},
-    categories: [`c${i % 3}`],
-    tags: [],
-    attributes: { price: i },
-    available: i < 50,
-    hidden: false,
-    createdAt: NOW * 1000,
-    updatedAt: NOW * 1000,
-  }));
-}
-
-/** A history: newest first. */
-function reader(entries: readonly [item: number, type: number][]): HistoryReader {
-  return {
-    readRecent(_user, items, historyTypes, values) {
-      const n = Math.min(entries.length, items.length);
-      for (let i = 0; i < n; i++) {
-        items[i] = entries[i]![0];
-        historyTypes[i] = entries[i]![1];
-        values[i] = Number.NaN;
-      }
-      return n;
-    },
-  };
-}
+const catalog = (): Item[] => testCatalog(ITEMS, 50, NOW);
 
 /**
  * A stand-in for the trained pipeline: item i scores 100 - i for everyone, seen items
@@ -128,7 +101,7 @@ function request(overrides: Partial<PipelineRequest> = {}): PipelineRequest {
     subject: {
       kind: 'user',
       user: 0,
-      reader: reader([
+      reader: historyReader([
         [0, CLICK],
         [1, CLICK],
       ]),
@@ -151,7 +124,7 @@ test('the default scenario ranks exactly as the trained pipeline does', () => {
   const served = world();
   const result = pipelineFor().run(served, request({ k: 10 }));
   const direct = served.cf!.recommend(
-    reader([
+    historyReader([
       [0, CLICK],
       [1, CLICK],
     ]),
@@ -194,7 +167,7 @@ test('several sources at once: each candidate records who proposed it', () => {
 });
 
 test('filters: seen, negative feedback, unavailable, the exclude list and the rule filter', () => {
-  const history = reader([
+  const history = historyReader([
     [3, DISLIKE],
     [0, CLICK],
     [1, VIEW],
@@ -234,7 +207,7 @@ test('filters: seen, negative feedback, unavailable, the exclude list and the ru
 test('an unknown history falls back along the chain without being degraded', () => {
   const result = pipelineFor().run(
     world(),
-    request({ subject: { kind: 'user', user: 7, reader: reader([]) } }),
+    request({ subject: { kind: 'user', user: 7, reader: historyReader([]) } }),
   );
   assert.deepEqual([...result.items], [49, 48, 47, 46, 45]);
   assert.deepEqual(result.fallbackUsed, ['trending']);

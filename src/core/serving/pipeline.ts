@@ -442,21 +442,11 @@ export class ServingPipeline {
       if (ranked === undefined) return;
       const length = ranked.indices.length;
       // From the top again: a deeper search may rank a few items above the last list's.
-      for (let position = 0; position < length; ) {
+      for (let position = 0; position < length; position += STREAM_CHUNK) {
         const end = Math.min(length, position + STREAM_CHUNK);
-        for (; position < end; position++)
-          if (
-            !this.set.propose(
-              ranked.indices[position]!,
-              slot,
-              ranked.scores[position]!,
-              position + 1,
-              0,
-            )
-          )
-            return this.applyFilters(world, request, degraded);
+        const full = !this.proposeRanked(ranked, slot, position, end, 0);
         this.applyFilters(world, request, degraded);
-        if (this.set.count - this.removedCount >= needed) return;
+        if (full || this.set.count - this.removedCount >= needed) return;
       }
       if (length < depth || depth >= MAX_STREAM_DEPTH) return;
       depth = Math.min(MAX_STREAM_DEPTH, depth * RULE_FILTER_DEPTH);
@@ -475,6 +465,28 @@ export class ServingPipeline {
     return request.filter === undefined ? depth : depth * RULE_FILTER_DEPTH;
   }
 
+  /** Proposes entries from .. to-1 of a source's list; false once the set is full. */
+  private proposeRanked(
+    ranked: Ranked,
+    slot: number,
+    from: number,
+    to: number,
+    tier: number,
+  ): boolean {
+    for (let position = from; position < to; position++)
+      if (
+        !this.set.propose(
+          ranked.indices[position]!,
+          slot,
+          ranked.scores[position]!,
+          position + 1,
+          tier,
+        )
+      )
+        return false;
+    return true;
+  }
+
   /** Proposes one source's candidates. */
   private runSource(
     world: ServingWorld,
@@ -485,19 +497,7 @@ export class ServingPipeline {
   ): void {
     const ranked = this.retrieveFrom(world, request, name, budget);
     if (ranked === undefined) return;
-    const slot = sourceSlot(name);
-    for (let position = 0; position < ranked.indices.length; position++) {
-      if (
-        !this.set.propose(
-          ranked.indices[position]!,
-          slot,
-          ranked.scores[position]!,
-          position + 1,
-          tier,
-        )
-      )
-        break;
-    }
+    this.proposeRanked(ranked, sourceSlot(name), 0, ranked.indices.length, tier);
   }
 
   private retrieveFrom(
