@@ -17,8 +17,7 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog } from './test-support.js';
-import { DEFAULT_STAGE_BUDGETS } from './scenario.js';
+import { historyReader, testCatalog, testScenario } from './test-support.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
@@ -101,20 +100,7 @@ function world(cf: CollaborativeModel): ServingWorld {
 }
 
 function scenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
-  return {
-    name: 'test',
-    version: 1,
-    sources: [{ name: 'cf', budget: 100, weight: 1 }],
-    fallback: [],
-    seenTypes: Uint8Array.from(types.seenMask),
-    negativeTypes: Uint8Array.from(types.weights, (w) => (w < 0 ? 1 : 0)),
-    diversity: { mode: 'none' },
-    exploration: 0,
-    pinned: [],
-    ranker: false,
-    budgets: DEFAULT_STAGE_BUDGETS,
-    ...overrides,
-  };
+  return testScenario(types, { fallback: [], ...overrides });
 }
 
 function request(overrides: Partial<PipelineRequest> = {}): PipelineRequest {

@@ -14,8 +14,8 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog } from './test-support.js';
-import { DEFAULT_STAGE_BUDGETS, type SourceSetting } from './scenario.js';
+import { historyReader, testCatalog, testScenario } from './test-support.js';
+import type { SourceSetting } from './scenario.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
@@ -78,22 +78,7 @@ function world(cf: CollaborativeModel | undefined = new FakeCf()): ServingWorld 
 }
 
 function scenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
-  const seenTypes = Uint8Array.from(types.seenMask);
-  const negativeTypes = Uint8Array.from(types.weights, (w) => (w < 0 ? 1 : 0));
-  return {
-    name: 'test',
-    version: 1,
-    sources: [{ name: 'cf', budget: 100, weight: 1 }],
-    fallback: ['trending'],
-    seenTypes,
-    negativeTypes,
-    diversity: { mode: 'none' },
-    exploration: 0,
-    pinned: [],
-    ranker: false,
-    budgets: DEFAULT_STAGE_BUDGETS,
-    ...overrides,
-  };
+  return testScenario(types, overrides);
 }
 
 function request(overrides: Partial<PipelineRequest> = {}): PipelineRequest {

@@ -1,5 +1,8 @@
+import type { InteractionTypes } from '../domain/interaction.js';
 import type { Item } from '../domain/item.js';
 import type { HistoryReader } from '../recommend/recommender.js';
+import type { ResolvedScenario } from './pipeline.js';
+import { DEFAULT_STAGE_BUDGETS } from './scenario.js';
 
 /**
  * Items 0 .. count-1 for pipeline tests: item i is in category `c${i % 3}`, costs i, and
@@ -32,5 +35,26 @@ export function historyReader(entries: readonly [item: number, type: number][]):
       }
       return n;
     },
+  };
+}
+
+/** A resolved scenario: `cf` alone, trending as the fallback, the types' seen and negative marks. */
+export function testScenario(
+  types: InteractionTypes,
+  overrides: Partial<ResolvedScenario> = {},
+): ResolvedScenario {
+  return {
+    name: 'test',
+    version: 1,
+    sources: [{ name: 'cf', budget: 100, weight: 1 }],
+    fallback: ['trending'],
+    seenTypes: Uint8Array.from(types.seenMask),
+    negativeTypes: Uint8Array.from(types.weights, (w) => (w < 0 ? 1 : 0)),
+    diversity: { mode: 'none' },
+    exploration: 0,
+    pinned: [],
+    ranker: false,
+    budgets: DEFAULT_STAGE_BUDGETS,
+    ...overrides,
   };
 }
