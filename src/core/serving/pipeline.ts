@@ -214,6 +214,21 @@ export class ServingPipeline {
   /** False once the request's rule filter failed or ran over (then it is skipped). */
   private ruleHealthy = true;
   private ruleSpentMs = 0;
+  /**
+   * The subject's history as `prepare` read it: the collaborative source reads it again
+   * from here instead of walking the read model's per-user chain a second time.
+   */
+  private readonly preparedHistory: HistoryReader = {
+    readRecent: (_user, items, types, values) => {
+      const count = Math.min(this.historyCount, items.length, types.length, values.length);
+      for (let at = 0; at < count; at++) {
+        items[at] = this.historyItems[at]!;
+        types[at] = this.historyTypes[at]!;
+        values[at] = this.historyValues[at]!;
+      }
+      return count;
+    },
+  };
   /** False while only the source features of the candidates are computed (the blend). */
   private itemFeaturesDone = false;
 
@@ -513,7 +528,7 @@ export class ServingPipeline {
         if (world.cf === undefined) return undefined;
         if (subject.kind === 'user')
           return world.cf.recommend(
-            subject.reader,
+            this.preparedHistory,
             subject.user,
             budget,
             this.blocked,
@@ -523,7 +538,7 @@ export class ServingPipeline {
           );
         if (subject.kind === 'session')
           return world.cf.recommend(
-            subject.reader,
+            this.preparedHistory,
             0,
             budget,
             this.blocked,
