@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runStateStoreContract } from '../../ports/state-store.contract.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import { LARGE_VALUE_BYTES, SqliteStateStore } from './sqlite-state-store.js';
 import { makeTempDirectory } from './sqlite-test-files.js';
 
 runStateStoreContract('SqliteStateStore (file)', async () => {
@@ -113,6 +113,39 @@ test('entries of the former WITHOUT ROWID layout are moved into the current one 
       assert.ok(!tables.includes('state_entries'));
     } finally {
       db.close();
+    }
+  } finally {
+    await directory.remove();
+  }
+});
+
+test('large values are written off the event loop, in order with the puts around them', async () => {
+  const directory = await makeTempDirectory();
+  try {
+    const path = join(directory.path, 'state.db');
+    const store = new SqliteStateStore({ path });
+    const large = new Uint8Array(LARGE_VALUE_BYTES + 10).fill(7);
+    large[0] = 1;
+    // Not awaited in between: the later small put must win, and the caller's bytes stay.
+    const first = store.put('snapshots', 'read-models', large);
+    const second = store.put('snapshots', 'read-models', Uint8Array.from([2]));
+    const other = store.put('snapshots', 'other', large);
+    assert.equal(large.byteLength, LARGE_VALUE_BYTES + 10);
+    await Promise.all([first, second, other]);
+    assert.deepEqual([...(await store.get('snapshots', 'read-models'))!], [2]);
+    const stored = (await store.get('snapshots', 'other'))!;
+    assert.equal(stored.byteLength, LARGE_VALUE_BYTES + 10);
+    assert.equal(stored[0], 1);
+    assert.equal(stored[5], 7);
+    // close waits for a write still in flight; a reopened store reads it.
+    const last = store.put('snapshots', 'read-models', large);
+    await store.close();
+    await last;
+    const reopened = new SqliteStateStore({ path });
+    try {
+      assert.equal((await reopened.get('snapshots', 'read-models'))!.byteLength, large.byteLength);
+    } finally {
+      await reopened.close();
     }
   } finally {
     await directory.remove();

@@ -1,4 +1,10 @@
+import { Worker } from 'node:worker_threads';
 import type { ListOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
+import type {
+  LargeValueReply,
+  LargeValueWorkerSetup,
+  LargeValueWrite,
+} from './large-value-worker.js';
 import {
   openSqliteDatabase,
   type SqliteDatabase,
@@ -36,6 +42,14 @@ interface EntryRow {
   readonly value: Buffer;
 }
 
+const UPSERT_SQL = 'INSERT OR REPLACE INTO state_values (namespace, key, value) VALUES (?, ?, ?)';
+
+/**
+ * Values at least this large are written by a worker thread on its own connection
+ * (file stores only): writing a 92 MB snapshot held the event loop 0.6 – 2.5 s.
+ */
+export const LARGE_VALUE_BYTES = 4 * 2 ** 20;
+
 export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private readonly selectValue;
@@ -44,6 +58,17 @@ export class SqliteStateStore implements StateStore {
   private readonly listFrom;
   private readonly listAfter;
   private closed = false;
+  private readonly path: string;
+  private readonly synchronous: SqliteSynchronous;
+  private writer: Worker | undefined;
+  private nextWriteId = 0;
+  private largeInFlight = 0;
+  private readonly pendingWrites = new Map<
+    number,
+    { resolve: () => void; reject: (error: Error) => void }
+  >();
+  /** Resolves when every write handed to the worker so far is done (writes keep their order). */
+  private writesDone: Promise<void> = Promise.resolve();
 
   constructor(options: SqliteStateStoreOptions) {
     this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
@@ -67,9 +92,9 @@ export class SqliteStateStore implements StateStore {
         Buffer
       >('SELECT value FROM state_values WHERE namespace = ? AND key = ?')
       .pluck();
-    this.upsert = this.db.prepare<[string, string, Uint8Array]>(
-      'INSERT OR REPLACE INTO state_values (namespace, key, value) VALUES (?, ?, ?)',
-    );
+    this.upsert = this.db.prepare<[string, string, Uint8Array]>(UPSERT_SQL);
+    this.path = options.path;
+    this.synchronous = options.synchronous ?? 'full';
     this.deleteEntry = this.db.prepare<[string, string]>(
       'DELETE FROM state_values WHERE namespace = ? AND key = ?',
     );
@@ -90,12 +115,67 @@ export class SqliteStateStore implements StateStore {
 
   async put(namespace: string, key: string, value: Uint8Array): Promise<void> {
     this.assertOpen();
+    if (value.byteLength >= LARGE_VALUE_BYTES && this.path !== ':memory:') {
+      this.largeInFlight++;
+      const written = this.writesDone
+        .then(() => this.writeInWorker(namespace, key, value))
+        .finally(() => this.largeInFlight--);
+      this.writesDone = written.catch(() => undefined);
+      return written;
+    }
+    // After any large write still in flight, so the last put of a key wins.
+    if (this.largeInFlight > 0) await this.writesDone;
     this.upsert.run(namespace, key, value);
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
     this.assertOpen();
+    if (this.largeInFlight > 0) await this.writesDone;
     return this.deleteEntry.run(namespace, key).changes > 0;
+  }
+
+  private writeInWorker(namespace: string, key: string, value: Uint8Array): Promise<void> {
+    const writer = this.startWriter();
+    const id = this.nextWriteId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pendingWrites.set(id, { resolve, reject });
+      // Copied, not transferred: callers may keep using their bytes.
+      writer.postMessage({ id, namespace, key, value } satisfies LargeValueWrite);
+      writer.ref();
+    });
+  }
+
+  private startWriter(): Worker {
+    if (this.writer !== undefined) return this.writer;
+    const setup: LargeValueWorkerSetup = {
+      path: this.path,
+      synchronous: this.synchronous,
+      upsertSql: UPSERT_SQL,
+    };
+    const writer = new Worker(new URL('./large-value-worker.js', import.meta.url), {
+      workerData: setup,
+    });
+    writer.on('message', (reply: LargeValueReply) => {
+      const pending = this.pendingWrites.get(reply.id);
+      if (pending === undefined) return;
+      this.pendingWrites.delete(reply.id);
+      if (this.pendingWrites.size === 0) writer.unref();
+      if (reply.ok) pending.resolve();
+      else pending.reject(new Error(`writing a large value failed: ${reply.error}`));
+    });
+    writer.on('error', (error) => this.failPending(error));
+    writer.on('exit', () => {
+      this.writer = undefined;
+      this.failPending(new Error('the large-value writer stopped'));
+    });
+    writer.unref();
+    this.writer = writer;
+    return writer;
+  }
+
+  private failPending(error: Error): void {
+    for (const pending of this.pendingWrites.values()) pending.reject(error);
+    this.pendingWrites.clear();
   }
 
   async list(namespace: string, options: ListOptions = {}): Promise<StoredEntry[]> {
@@ -122,6 +202,14 @@ export class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writesDone;
+    const writer = this.writer;
+    if (writer !== undefined) {
+      const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
+      writer.ref();
+      writer.postMessage('close');
+      await exited;
+    }
     this.db.close();
   }
 
