@@ -25,26 +25,20 @@ import {
   makeDataDir,
   type AdminStatus,
 } from '../test/support/server-process.js';
+import { flag, numberOption, textOption } from './options.js';
 
 // ---------------------------------------------------------------------------------------
 // Options
 
 const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const at = argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
-const SECONDS = option('seconds', 12);
-const WARMUP = option('warmup', 3);
-const CLIENTS = option('clients', 4);
-const BATCH = option('batch', 10_000);
-const RAW_EVENTS = option('raw-events', 1_000_000);
-const RUNS = option('runs', 3);
-const PROFILE = argv.includes('--profile');
-const WRITE = !argv.includes('--no-write');
+const SECONDS = numberOption('seconds', 12, true);
+const WARMUP = numberOption('warmup', 3, true);
+const CLIENTS = numberOption('clients', 4, true);
+const BATCH = numberOption('batch', 10_000, true);
+const RAW_EVENTS = numberOption('raw-events', 1_000_000, true);
+const RUNS = numberOption('runs', 3, true);
+const PROFILE = flag('profile');
+const WRITE = !flag('no-write');
 const TARGET = 100_000;
 
 const USERS = 20_000;
@@ -595,12 +589,11 @@ function profileMarkdown(profile: ProfileSummary, events: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const analyseAt = argv.indexOf('--analyse');
-  if (analyseAt >= 0) {
+  if (flag('analyse')) {
     // Only analyse an existing profile: --analyse FILE [--events N]
-    const file = argv[analyseAt + 1];
+    const file = textOption('analyse');
     if (!file) throw new Error('--analyse needs a .cpuprofile file');
-    printProfile(analyseProfile(file), option('events', 0));
+    printProfile(analyseProfile(file), numberOption('events', 0, true));
     return;
   }
 

@@ -41,17 +41,10 @@ import {
   runKindred,
 } from '../test/support/server-process.js';
 import { openEventStream } from '../test/support/sse-client.js';
+import { flag, numberOption, textOption } from './options.js';
 
-const argv = process.argv.slice(2);
-const short = argv.includes('--short');
-const profile = argv.includes('--profile');
-function option(name: string, fallback: number): number {
-  const at = argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
-  return value;
-}
+const short = flag('short');
+const profile = flag('profile');
 const ITEMS = short ? 10_000 : 100_000;
 const USERS = short ? 5_000 : 50_000;
 const INTERACTIONS = short ? 200_000 : 2_000_000;
@@ -59,18 +52,15 @@ const CATEGORIES = [
   'Books', 'Music', 'Movies', 'Games', 'Toys', 'Garden', 'Kitchen', 'Sports', 'Outdoors', 'Beauty',
   'Health', 'Office', 'Pets', 'Baby', 'Tools', 'Auto', 'Shoes', 'Jewelry', 'Electronics', 'Crafts',
 ]; // prettier-ignore
-const SECONDS = option('seconds', short ? 4 : 10);
+const SECONDS = numberOption('seconds', short ? 4 : 10);
 /** Connection counts tried for each server (the best counts): few keep Kindred's delay guard quiet, more saturate the bare server. */
-const CONNECTION_SET = [2, 4, option('connections', 16)];
+const CONNECTION_SET = [2, 4, numberOption('connections', 16)];
 const ROUNDS = short ? 1 : 2;
 const FRESHNESS_TRIALS = short ? 50 : 300;
 const STREAM_TRIALS = short ? 30 : 200;
 const EXCLUDES = 5;
 const K = 10;
-const KEPT_DATA = (() => {
-  const at = argv.indexOf('--data');
-  return at < 0 ? undefined : argv[at + 1];
-})();
+const KEPT_DATA = textOption('data');
 const READY_MARK = 'bench-ready.json';
 const RESULTS = new URL(
   `../../bench/results/${profile ? 'serving-profiled' : 'serving'}.md`,

@@ -17,11 +17,10 @@ import { TrendingCounter } from '../../src/core/recommend/trending.js';
 import { CategoryIndex } from '../../src/core/serving/category-index.js';
 import { ItemActivity } from '../../src/core/serving/item-activity.js';
 import {
-  type ResolvedScenario,
   type ServingWorld,
   ServingPipeline,
 } from '../../src/core/serving/pipeline.js';
-import { DEFAULT_STAGE_BUDGETS } from '../../src/core/serving/scenario.js';
+import { testScenario } from '../../src/core/serving/test-support.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
 const { values } = parseArgs({
@@ -143,19 +142,7 @@ function world(cf: Recommender): ServingWorld {
   };
 }
 
-const scenario: ResolvedScenario = {
-  name: 'bench',
-  version: 1,
-  sources: [{ name: 'cf', budget: 100, weight: 1 }],
-  fallback: ['trending'],
-  seenTypes: Uint8Array.from(types.seenMask),
-  negativeTypes: Uint8Array.from(types.weights, (w) => (w < 0 ? 1 : 0)),
-  diversity: { mode: 'none' },
-  exploration: 0,
-  pinned: [],
-  ranker: false,
-  budgets: DEFAULT_STAGE_BUDGETS,
-};
+const scenario = testScenario(types, { name: 'bench' });
 
 // The same request sequence for both: a user, a category, 5 excluded items.
 const requestRandom = createRandom(99);

@@ -24,21 +24,14 @@ import { JsonClient, ServerProcess, makeDataDir } from '../../test/support/serve
 import { createRandom } from '../../src/core/models/random.js';
 import { SearchFixture } from '../../src/core/search/test-fixture.js';
 import { generateProducts } from './products.js';
+import { flag, numberOption } from '../options.js';
 
-const argv = process.argv.slice(2);
-const short = argv.includes('--short');
-function option(name: string, fallback: number): number {
-  const at = argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
-  return value;
-}
-const ITEMS = option('items', short ? 20_000 : 100_000);
-const REQUESTS = option('requests', short ? 1_000 : 5_000);
-const WARMUP = option('warmup', short ? 200 : 1_000);
-const CLIENTS = option('clients', 1);
-const CORE_ONLY = argv.includes('--core');
+const short = flag('short');
+const ITEMS = numberOption('items', short ? 20_000 : 100_000);
+const REQUESTS = numberOption('requests', short ? 1_000 : 5_000);
+const WARMUP = numberOption('warmup', short ? 200 : 1_000);
+const CLIENTS = numberOption('clients', 1);
+const CORE_ONLY = flag('core');
 const BATCH = 10_000;
 /** The server's default blend for anonymous users: recency 0.05, no popularity yet. */
 const RECENCY_WEIGHT = 0.05;

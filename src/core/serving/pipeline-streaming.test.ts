@@ -17,7 +17,7 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog, testScenario } from './test-support.js';
+import { historyReader, testCatalog, testRequest, testScenario } from './test-support.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
@@ -104,17 +104,7 @@ function scenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
 }
 
 function request(overrides: Partial<PipelineRequest> = {}): PipelineRequest {
-  return {
-    subject: { kind: 'user', user: 0, reader: CLICKED_0_AND_1 },
-    scenario: scenario(),
-    k: 10,
-    offset: 0,
-    explain: false,
-    now: NOW,
-    seed: 1,
-    trace: { stage: (_name, fn) => fn() },
-    ...overrides,
-  };
+  return testRequest(scenario(), CLICKED_0_AND_1, 10, NOW, overrides);
 }
 
 const pipelineFor = (): ServingPipeline =>

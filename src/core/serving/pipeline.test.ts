@@ -14,7 +14,7 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog, testScenario } from './test-support.js';
+import { historyReader, testCatalog, testRequest, testScenario } from './test-support.js';
 import type { SourceSetting } from './scenario.js';
 
 const types = new InteractionTypes();
@@ -82,24 +82,11 @@ function scenario(overrides: Partial<ResolvedScenario> = {}): ResolvedScenario {
 }
 
 function request(overrides: Partial<PipelineRequest> = {}): PipelineRequest {
-  return {
-    subject: {
-      kind: 'user',
-      user: 0,
-      reader: historyReader([
-        [0, CLICK],
-        [1, CLICK],
-      ]),
-    },
-    scenario: scenario(),
-    k: 5,
-    offset: 0,
-    explain: false,
-    now: NOW,
-    seed: 1,
-    trace: { stage: (_name, fn) => fn() },
-    ...overrides,
-  };
+  const clicked = historyReader([
+    [0, CLICK],
+    [1, CLICK],
+  ]);
+  return testRequest(scenario(), clicked, 5, NOW, overrides);
 }
 
 const pipelineFor = (): ServingPipeline =>

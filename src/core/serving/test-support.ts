@@ -1,11 +1,11 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import type { Item } from '../domain/item.js';
 import type { HistoryReader } from '../recommend/recommender.js';
-import type { ResolvedScenario } from './pipeline.js';
+import type { PipelineRequest, ResolvedScenario } from './pipeline.js';
 import { DEFAULT_STAGE_BUDGETS } from './scenario.js';
 
 /**
- * Items 0 .. count-1 for pipeline tests: item i is in category `c${i % 3}`, costs i, and
+ * Items 0 .. count-1 for pipeline tests and benchmarks: item i is in category `c${i % 3}`, costs i, and
  * is available below `available`.
  */
 export function testCatalog(count: number, available: number, nowSeconds: number): Item[] {
@@ -55,6 +55,27 @@ export function testScenario(
     pinned: [],
     ranker: false,
     budgets: DEFAULT_STAGE_BUDGETS,
+    ...overrides,
+  };
+}
+
+/** A request for user 0 with `reader`'s history: `k` items from the top, no explain, no tracing. */
+export function testRequest(
+  scenario: ResolvedScenario,
+  reader: HistoryReader,
+  k: number,
+  nowSeconds: number,
+  overrides: Partial<PipelineRequest> = {},
+): PipelineRequest {
+  return {
+    subject: { kind: 'user', user: 0, reader },
+    scenario,
+    k,
+    offset: 0,
+    explain: false,
+    now: nowSeconds,
+    seed: 1,
+    trace: { stage: (_name, fn) => fn() },
     ...overrides,
   };
 }
