@@ -16,10 +16,7 @@ import { type HistoryReader, Recommender } from '../../src/core/recommend/recomm
 import { TrendingCounter } from '../../src/core/recommend/trending.js';
 import { CategoryIndex } from '../../src/core/serving/category-index.js';
 import { ItemActivity } from '../../src/core/serving/item-activity.js';
-import {
-  type ServingWorld,
-  ServingPipeline,
-} from '../../src/core/serving/pipeline.js';
+import { type ServingWorld, ServingPipeline } from '../../src/core/serving/pipeline.js';
 import { testScenario } from '../../src/core/serving/test-support.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
