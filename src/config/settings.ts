@@ -53,6 +53,7 @@ export interface KindredConfig {
     rankerMinImpressions: number;
     rankerMinClicks: number;
     rankerRows: number;
+    rankerListsPerSecond: number;
     servedListCapacity: number;
     servedListTtlSeconds: number;
     impressionFlushMs: number;
@@ -448,6 +449,13 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 100, max: 10_000_000 },
     default: 100_000,
     doc: 'Latest item impressions (with their features) kept to train the ranker on.',
+  },
+  {
+    path: 'serving.rankerListsPerSecond',
+    env: 'KINDRED_SERVING_RANKER_LISTS_PER_SECOND',
+    type: { kind: 'integer', min: 1, max: 10_000_000 },
+    default: 1000,
+    doc: 'Served lists per second whose items get feature rows for the ranker to learn from; lists beyond it are served without (a busy engine would otherwise replace `rankerRows` within seconds, at the cost of computing every row).',
   },
   {
     path: 'serving.servedListCapacity',

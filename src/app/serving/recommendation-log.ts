@@ -10,6 +10,8 @@ export class ServedList {
   /** Attributed interactions, by type (made on the first). */
   attributed: Record<string, number> | undefined;
   expiresAt = 0;
+  /** The log's use count when it was last added or paged (its recency). */
+  lastUse = -1;
 
   constructor(
     readonly id: string,
@@ -31,17 +33,27 @@ export class ServedList {
 }
 
 /**
- * Recently served lists by recommendation id: a bounded LRU with a time to live, so a
- * follow-up request can page on without repeats and later events can be attributed.
+ * Recently served lists by recommendation id, with a time to live, so a follow-up request
+ * can page on without repeats and later events can be attributed. A list is kept while it
+ * was added or paged within the last `capacity` uses (so at most `capacity` lists).
+ *
+ * Recency is kept in a ring of the last `capacity` uses rather than in the Map's own
+ * order: evicting through `Map.keys().next()` walks over the holes earlier deletions left
+ * at the front of the table, which cost several microseconds per served list at full load.
  */
 export class RecommendationLog {
   private readonly lists = new Map<string, ServedList>();
+  private readonly uses: (ServedList | undefined)[];
+  /** Uses so far; the newest use of a list is its `lastUse`. */
+  private useCount = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.uses = new Array<ServedList | undefined>(capacity).fill(undefined);
+  }
 
   get size(): number {
     return this.lists.size;
@@ -57,8 +69,7 @@ export class RecommendationLog {
       return undefined;
     }
     list.expiresAt = now + this.ttlMs;
-    this.lists.delete(id);
-    this.lists.set(id, list);
+    this.use(list);
     return list;
   }
 
@@ -72,11 +83,22 @@ export class RecommendationLog {
     const entry = new ServedList(id, scenario, subject);
     entry.expiresAt = this.clock() + this.ttlMs;
     this.lists.set(id, entry);
-    while (this.lists.size > this.capacity) {
-      const oldest = this.lists.keys().next();
-      if (oldest.done) break;
-      this.lists.delete(oldest.value);
-    }
+    this.use(entry);
     return entry;
+  }
+
+  /** Records a use; forgets the list whose last use falls out of the ring. */
+  private use(list: ServedList): void {
+    const slot = this.useCount % this.capacity;
+    const evicted = this.uses[slot];
+    // A list used again since holds a newer slot: only its last use evicts it.
+    if (
+      evicted !== undefined &&
+      evicted !== list &&
+      evicted.lastUse === this.useCount - this.capacity
+    )
+      this.lists.delete(evicted.id);
+    this.uses[slot] = list;
+    list.lastUse = this.useCount++;
   }
 }

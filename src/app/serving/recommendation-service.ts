@@ -157,6 +157,9 @@ export class RecommendationService {
   private fitting = false;
   private unsubscribe: (() => void) | undefined;
   private readonly sessionType: number;
+  /** Lists given feature rows in the current second (see `serving.rankerListsPerSecond`). */
+  private rowedLists = 0;
+  private rowedSecond = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -338,6 +341,7 @@ export class RecommendationService {
       now: Date.now() / 1000,
       seed: (Math.random() * 2 ** 32) >>> 0,
       ...(this.ranker === undefined ? {} : { ranker: this.ranker }),
+      pageFeatures: this.takeRowBudget(),
       trace,
     });
     for (const reason of result.degraded) telemetry.servingDegraded(reason.split(':')[0]!);
@@ -390,6 +394,16 @@ export class RecommendationService {
       scorer: result.scorer,
       ...(result.degraded.length > 0 ? { degraded: true as const, reasons: result.degraded } : {}),
     };
+  }
+
+  /** Whether this list's items get training rows, within the per-second budget. */
+  private takeRowBudget(): boolean {
+    const second = Math.floor(performance.now() / 1000);
+    if (second !== this.rowedSecond) {
+      this.rowedSecond = second;
+      this.rowedLists = 0;
+    }
+    return this.rowedLists++ < this.config.serving.rankerListsPerSecond;
   }
 
   private scenarioNamed(name: string): Scenario {

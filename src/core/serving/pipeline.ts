@@ -106,6 +106,8 @@ export interface PipelineRequest {
   readonly trace: StageTracer;
   /** Score every item for `cf` even when the model has an approximate index. */
   readonly exact?: boolean;
+  /** False: the page's feature rows stay NaN unless scoring or explaining computed them. */
+  readonly pageFeatures?: boolean;
 }
 
 export interface SourceEvidence {
@@ -896,9 +898,13 @@ export class ServingPipeline {
           ? 1
           : set.scores[neighbour]!
         : set.scores[slot]!;
-      if (slot >= 0 && set.alive(slot) && !this.itemFeaturesDone)
+      const rowed =
+        slot >= 0 &&
+        set.alive(slot) &&
+        (this.itemFeaturesDone || request.pageFeatures !== false || request.explain);
+      if (rowed && !this.itemFeaturesDone)
         computeItemFeatures(set, world, this.affinity, request.now, this.features, slot);
-      if (slot >= 0 && set.alive(slot))
+      if (rowed)
         for (let f = 0; f < FEATURE_COUNT; f++)
           features[position * FEATURE_COUNT + f] = this.features[slot * FEATURE_COUNT + f]!;
       else features.fill(Number.NaN, position * FEATURE_COUNT, (position + 1) * FEATURE_COUNT);
