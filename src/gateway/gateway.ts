@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -79,7 +80,41 @@ export interface Gateway {
   drain(): void;
   /** Every route registered since the gateway, with its scope and pool. */
   routes(): readonly GatewayRoute[];
+  /**
+   * The checks of a route answered on node:http directly, outside the framework (the hot
+   * read, see `http/direct-recommendations.ts`); `policy` as for `config.policy`.
+   */
+  direct(method: string, url: string, policy: RoutePolicy): DirectGate;
 }
+
+/** A request admitted by a `DirectGate`: its pool slot and the headers its answer carries. */
+export interface DirectAdmission {
+  readonly pool: number;
+  readonly requestId: string;
+  readonly headers: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * The gateway's checks for one route answered outside the framework. `admit` handles the
+ * plain case alone: an admitted request, with no key needed or a server key in scope and
+ * within its rate. Anything else (draining, tracing on, a missing or refused key, an
+ * `Origin`, a browser key, a rate limit reached, an asynchronous limiter) is left to the
+ * framework route (`DELEGATE`), which answers it as for any other route. A shed request
+ * is answered here (503): asking the shedder twice would count it twice.
+ */
+export interface DirectGate {
+  admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): DirectAdmission | typeof DELEGATE | typeof ANSWERED;
+  /** After the answer is written: frees the pool slot, observes the duration. */
+  finish(admission: DirectAdmission, status: number, elapsedMs: number): void;
+}
+
+/** `DirectGate.admit`: the framework route must take this request. */
+export const DELEGATE = 0;
+/** `DirectGate.admit`: the request was answered (shed). */
+export const ANSWERED = 1;
 
 /** Per route and method, computed once when the route is registered. */
 interface RouteState {
@@ -228,14 +263,19 @@ const NOT_FOUND_ROUTE: RouteState = {
 };
 
 function bearerToken(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
+  return bearerTokenOf(request.headers.authorization, request.headers['x-api-key']);
+}
+
+function bearerTokenOf(
+  authorization: string | undefined,
+  apiKey: string | string[] | undefined,
+): string | undefined {
   if (typeof authorization === 'string' && authorization.length > 7) {
     const space = authorization.indexOf(' ');
     if (space > 0 && authorization.slice(0, space).toLowerCase() === 'bearer')
       return authorization.slice(space + 1).trim();
   }
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header !== '') return header.trim();
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey.trim();
   return undefined;
 }
 
@@ -312,6 +352,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
       draining = true;
     },
     routes: () => routes,
+    direct: (method, url, policy) => directGate(method, url, policy),
   };
   app.decorate('kindredGateway', gateway);
   app.decorateRequest('kindredPool', -1);
@@ -642,6 +683,76 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
     }
     done();
   });
+
+  let directIds = 0;
+  const directGate = (method: string, url: string, policy: RoutePolicy): DirectGate => {
+    const route = routeStateFor(method, url, config, policy);
+    const plainHeaders = { ...SECURITY_HEADERS, 'content-type': JSON_TYPE };
+    const durationOf = (status: number): { observe(value: number): void } => {
+      let child = route.durations.get(status);
+      if (child === undefined) {
+        child = metrics.durationChild(method, url, status);
+        route.durations.set(status, child);
+      }
+      return child;
+    };
+    // Only synchronous limiters: once a token is taken the request cannot be handed over.
+    const limiterSynchronous = deps.rateLimiter === undefined;
+    return {
+      admit(req, res) {
+        if (draining || tracingOn || req.headers.origin !== undefined) return DELEGATE;
+        let caller: AuthenticatedKey | undefined;
+        if (authEnabled && route.scope !== 'public') {
+          const token = bearerTokenOf(req.headers.authorization, req.headers['x-api-key']);
+          if (token === undefined) return DELEGATE;
+          const found = keys.authenticate(token);
+          if (typeof found === 'string' || found.origins !== null) return DELEGATE;
+          if (!allows(found.mask, route.scope as Scope)) return DELEGATE;
+          if (keyRule !== null && found.id !== 'master' && !limiterSynchronous) return DELEGATE;
+          caller = found;
+        }
+        const header = req.headers['x-request-id'];
+        const requestId =
+          typeof header === 'string' && SAFE_REQUEST_ID.test(header)
+            ? header
+            : `req-d${(directIds++).toString(36)}`;
+        const admission = shedder.admit(route.pool);
+        if (admission !== ADMITTED) {
+          const body = admission === SHED_POOL_FULL ? POOL_FULL_BODY : OVERLOADED_BODY;
+          res.writeHead(503, {
+            ...plainHeaders,
+            'x-request-id': requestId,
+            'retry-after': String(shedder.retryAfterSeconds()),
+            'content-length': Buffer.byteLength(body),
+          });
+          res.end(body);
+          durationOf(503).observe(0);
+          return ANSWERED;
+        }
+        let headers: Readonly<Record<string, string | number>> = plainHeaders;
+        if (caller !== undefined && keyRule !== null && caller.id !== 'master') {
+          const decision = limiter.take(`k:${caller.id}`, keyRule) as RateDecision;
+          if (!decision.allowed) {
+            // The framework route takes the refusal from here (the bucket stays empty).
+            shedder.release(route.pool);
+            return DELEGATE;
+          }
+          headers = {
+            ...plainHeaders,
+            'ratelimit-limit': decision.limit,
+            'ratelimit-remaining': decision.remaining,
+            'ratelimit-reset': decision.resetSeconds,
+            'ratelimit-policy': keyPolicy,
+          };
+        }
+        return { pool: route.pool, requestId, headers };
+      },
+      finish(admission, status, elapsedMs) {
+        shedder.complete(admission.pool, elapsedMs);
+        durationOf(status).observe(elapsedMs / 1000);
+      },
+    };
+  };
 
   let refreshTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

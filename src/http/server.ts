@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -21,8 +22,11 @@ import { registerModelRoutes } from './routes/models.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerGateway } from '../gateway/gateway.js';
 import { lazyRequestLogger } from './request-logger.js';
+import { type DirectHandler, directRecommendations } from './direct-recommendations.js';
 
 const VERSION = '0.1.0';
+/** The framework's default, kept when the server is made here. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** The HTTP API: routes, validation, errors and the OpenAPI document. No domain logic. */
 export async function buildHttpServer(
@@ -30,7 +34,20 @@ export async function buildHttpServer(
   logger: Logger,
 ): Promise<FastifyInstance> {
   const { config } = context;
+  // Set once the routes and the gateway exist; requests cannot arrive before `listen`.
+  const hot: { direct?: DirectHandler } = {};
   const app: FastifyInstance = Fastify({
+    // The hot read is answered on node:http before the framework (direct-recommendations.ts).
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (hot.direct === undefined || !hot.direct(req, res)) handler(req, res);
+      });
+      // What the framework sets on a server it creates itself.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = config.server.requestTimeoutMs;
+      return server;
+    },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost throughput; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -134,5 +151,6 @@ export async function buildHttpServer(
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
+  hot.direct = directRecommendations(context, app.kindredGateway, logger);
   return app;
 }

@@ -1,6 +1,7 @@
 // The engine with its models module and the HTTP API on a real socket, over in-memory
 // storage: for tests of recommendations, training and swaps that want real HTTP.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Engine } from '../../src/app/engine.js';
 import { MemoryEventLog } from '../../src/adapters/memory/memory-event-log.js';
@@ -18,6 +19,8 @@ export interface ModelServer {
   readonly config: KindredConfig;
   readonly url: string;
   readonly client: JsonClient;
+  /** The framework app: `inject` goes through its routes, past the direct ones. */
+  readonly app: FastifyInstance;
   /** Records interactions straight through the write path, in batches. */
   record(events: readonly EventBodyT[]): Promise<void>;
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export async function startModelServer(
     config,
     url: address,
     client,
+    app,
     async record(events) {
       const batch = config.events.maxBatch;
       for (let start = 0; start < events.length; start += batch)

@@ -44,8 +44,8 @@ const RecommendationBody = Type.Object({
   reasons: Type.Optional(Type.Array(Type.String())),
 });
 
-const READ_POLICY = { policy: { scope: 'recommendations:read', pool: 'read' } } as const;
-const DIVERSITY_PATTERN = '^(none|mmr(:(0(\\.[0-9]+)?|1(\\.0+)?))?|cap:[1-9][0-9]{0,3})$';
+export const READ_POLICY = { policy: { scope: 'recommendations:read', pool: 'read' } } as const;
+export const DIVERSITY_PATTERN = '^(none|mmr(:(0(\\.[0-9]+)?|1(\\.0+)?))?|cap:[1-9][0-9]{0,3})$';
 const RULE = Type.String({ maxLength: 4096 });
 
 function commonParams(maxK: number, defaultK: number): TProperties {
