@@ -6,7 +6,7 @@ import type { ItemInput, ItemPatch } from '../core/domain/item.js';
 import type { UserInput, UserPatch } from '../core/domain/user.js';
 import type { InteractionPayload } from '../core/domain/interaction.js';
 import type { ReadModels } from '../core/projections/read-models.js';
-import type { EventLog } from '../ports/event-log.js';
+import type { AppendOptions, EventLog } from '../ports/event-log.js';
 import { KindredError, type ErrorCode, type ErrorDetails } from '../errors/catalog.js';
 import type { EventBodyT } from '../contracts/schemas.js';
 import type { Projector } from './projector.js';
@@ -221,10 +221,13 @@ export class WriteService {
     await this.append([this.envelope(EventTypes.userDeleted, id, { id }, this.now(), options)]);
   }
 
-  /** Appends prepared events (durable on return) and applies the new ones. */
-  async append(envelopes: readonly EventEnvelope[]): Promise<RowAccepted[]> {
+  /** Appends prepared events (durable on return, unless deferred) and applies the new ones. */
+  async append(
+    envelopes: readonly EventEnvelope[],
+    options?: AppendOptions,
+  ): Promise<RowAccepted[]> {
     if (envelopes.length === 0) return [];
-    const outcomes = await this.log.append(envelopes);
+    const outcomes = await this.log.append(envelopes, options);
     const fresh: StoredEvent[] = [];
     const results: RowAccepted[] = new Array<RowAccepted>(outcomes.length);
     for (let index = 0; index < outcomes.length; index++) {

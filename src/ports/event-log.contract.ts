@@ -75,6 +75,40 @@ export function runEventLogContract(name: string, factory: EventLogFactory): voi
       },
     );
 
+    withLog(
+      'deferred appends are ordered and read like any other, and kept by the next acknowledged one',
+      async ({ log, reopen }) => {
+        const [a, b, c] = [makeEvents(2), makeEvents(3), makeEvents(1)] as [
+          EventEnvelope[],
+          EventEnvelope[],
+          EventEnvelope[],
+        ];
+        const first = await log.append(a);
+        const deferred = await log.append(b, { durability: 'deferred' });
+        assertFreshOffsets(deferred, lastOf(first).offset);
+        const last = await log.append(c);
+        assertFreshOffsets(last, lastOf(deferred).offset);
+        const ids = [...a, ...b, ...c].map((event) => event.id);
+        assert.deepEqual(
+          (await log.readAfter(0, 100)).map((event) => event.id),
+          ids,
+        );
+        const duplicate = await log.append([b[0]!], { durability: 'deferred' });
+        assert.deepEqual(duplicate, [{ offset: deferred[0]!.offset, duplicate: true }]);
+        if (reopen === undefined) return;
+        await log.close();
+        const reopened = await reopen();
+        try {
+          assert.deepEqual(
+            (await reopened.readAfter(0, 100)).map((event) => event.id),
+            ids,
+          );
+        } finally {
+          await reopened.close();
+        }
+      },
+    );
+
     withLog('every envelope field round-trips exactly', async ({ log }) => {
       const events = [
         makeEvent({

@@ -20,6 +20,16 @@ export interface SubscribeOptions {
   readonly position?: () => number;
 }
 
+export interface AppendOptions {
+  /**
+   * `acknowledged` (default): durable when the promise resolves. `deferred`, for what the
+   * engine records about itself (impressions): ordered and readable like any other
+   * event, made durable with the next acknowledged append or checkpoint; a power loss may
+   * lose it, never an event appended before or after it with `acknowledged`.
+   */
+  readonly durability?: 'acknowledged' | 'deferred';
+}
+
 export type BatchListener = (events: readonly StoredEvent[]) => void | Promise<void>;
 
 /**
@@ -29,10 +39,11 @@ export type BatchListener = (events: readonly StoredEvent[]) => void | Promise<v
 export interface EventLog {
   /**
    * Appends a batch atomically, in order. When the promise resolves, every event in the
-   * batch is durable. Duplicate ids (already in the log, or repeated inside the batch)
-   * are not written again and report the offset of the first copy.
+   * batch is durable (unless `durability: 'deferred'`). Duplicate ids (already in the log,
+   * or repeated inside the batch) are not written again and report the offset of the
+   * first copy.
    */
-  append(events: readonly EventEnvelope[]): Promise<AppendOutcome[]>;
+  append(events: readonly EventEnvelope[], options?: AppendOptions): Promise<AppendOutcome[]>;
   /** Up to `limit` events with offset > `afterOffset`, in offset order. */
   readAfter(afterOffset: number, limit: number): Promise<StoredEvent[]>;
   /** The offset of the newest event, or 0 when the log is empty. */

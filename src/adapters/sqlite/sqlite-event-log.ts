@@ -1,5 +1,6 @@
 import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
 import type {
+  AppendOptions,
   AppendOutcome,
   BatchListener,
   SubscribeOptions,
@@ -71,10 +72,12 @@ export class SqliteEventLog implements EventLog {
   /** Newest offset this instance knows of, so a poll only wakes subscribers on news. */
   private newestKnownOffset: number;
   private closed = false;
+  private readonly synchronousFull: boolean;
 
   constructor(options: SqliteEventLogOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.deliveryBatchSize = options.deliveryBatchSize ?? 1000;
+    this.synchronousFull = (options.synchronous ?? 'full') === 'full';
     this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
     try {
       this.db.exec(SCHEMA);
@@ -95,11 +98,25 @@ export class SqliteEventLog implements EventLog {
     this.newestKnownOffset = this.selectLastOffset.get() ?? 0;
   }
 
-  async append(events: readonly EventEnvelope[]): Promise<AppendOutcome[]> {
+  async append(
+    events: readonly EventEnvelope[],
+    options: AppendOptions = {},
+  ): Promise<AppendOutcome[]> {
     this.assertOpen();
     if (events.length === 0) return [];
     // better-sqlite3 is synchronous, so concurrent append calls cannot interleave.
-    const outcomes = this.appendInTransaction(events);
+    let outcomes: AppendOutcome[];
+    if (options.durability === 'deferred' && this.synchronousFull) {
+      // The commit's fsync holds the event loop (about a millisecond); a deferred batch
+      // skips it. Its WAL frames come before any later commit's, so the next synchronous
+      // commit (or checkpoint) makes them durable too.
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        outcomes = this.appendInTransaction(events);
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    } else outcomes = this.appendInTransaction(events);
     let newestAppended = 0;
     for (const outcome of outcomes) {
       if (!outcome.duplicate) newestAppended = outcome.offset;
