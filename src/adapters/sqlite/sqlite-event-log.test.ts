@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
@@ -154,5 +155,29 @@ test('iterateAll pages through the whole log', async () => {
     );
   } finally {
     await log.close();
+  }
+});
+
+test('a busy log is checkpointed by a worker thread, not by the connection that appends', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const log = new SqliteEventLog({ path, backgroundCheckpointAfter: 0 });
+  try {
+    const sizeOf = (): number => statSync(path).size;
+    const before = sizeOf();
+    // About 2 MB: far below the 16 MB at which SQLite would checkpoint by itself.
+    for (let batch = 0; batch < 20; batch++)
+      await log.append(
+        Array.from({ length: 10 }, () => ({ ...event(), payload: { text: 'x'.repeat(10_000) } })),
+      );
+    assert.equal(sizeOf(), before, 'the appending connection does not checkpoint');
+    const deadline = Date.now() + 5000;
+    while (sizeOf() < before + 1_000_000 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(sizeOf() >= before + 1_000_000, `the worker checkpointed: ${sizeOf()} bytes`);
+    assert.equal((await log.readAfter(0, 1000)).length, 200);
+  } finally {
+    await log.close();
+    await directory.remove();
   }
 });

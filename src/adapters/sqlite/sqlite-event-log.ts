@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
 import type {
   AppendOptions,
@@ -15,6 +16,7 @@ import {
   type SqliteSynchronous,
 } from './sqlite-database.js';
 import { prepareAppendTransaction } from './sqlite-event-append.js';
+import type { CheckpointWorkerSetup } from './checkpoint-worker.js';
 
 export { openSqliteDatabase } from './sqlite-database.js';
 
@@ -27,7 +29,17 @@ export interface SqliteEventLogOptions {
   readonly pollIntervalMs?: number;
   /** Most events handed to a subscriber in one listener call. */
   readonly deliveryBatchSize?: number;
+  /**
+   * Events appended before checkpoints move to a worker thread (default 10,000; 0: at
+   * once). A small log keeps SQLite's automatic checkpoints; ignored for ':memory:'.
+   */
+  readonly backgroundCheckpointAfter?: number;
 }
+
+/** How often the checkpoint worker copies the WAL into the database. */
+const CHECKPOINT_INTERVAL_MS = 1000;
+/** SQLite's default: the writer checkpoints once the WAL holds this many pages. */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -73,11 +85,18 @@ export class SqliteEventLog implements EventLog {
   private newestKnownOffset: number;
   private closed = false;
   private readonly synchronousFull: boolean;
+  private readonly path: string;
+  private checkpointer: Worker | undefined;
+  /** Appended events left before the checkpoint worker starts (-1: never, or started). */
+  private appendsBeforeCheckpointer: number;
 
   constructor(options: SqliteEventLogOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.deliveryBatchSize = options.deliveryBatchSize ?? 1000;
     this.synchronousFull = (options.synchronous ?? 'full') === 'full';
+    this.path = options.path;
+    this.appendsBeforeCheckpointer =
+      options.path === ':memory:' ? -1 : Math.max(0, options.backgroundCheckpointAfter ?? 10_000);
     this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
     try {
       this.db.exec(SCHEMA);
@@ -117,6 +136,10 @@ export class SqliteEventLog implements EventLog {
         this.db.pragma('synchronous = FULL');
       }
     } else outcomes = this.appendInTransaction(events);
+    if (this.appendsBeforeCheckpointer >= 0) {
+      this.appendsBeforeCheckpointer -= events.length;
+      if (this.appendsBeforeCheckpointer <= 0) this.startCheckpointer();
+    }
     let newestAppended = 0;
     for (const outcome of outcomes) {
       if (!outcome.duplicate) newestAppended = outcome.offset;
@@ -181,7 +204,43 @@ export class SqliteEventLog implements EventLog {
     // A listener that failed has already reported its error; closing must still finish.
     await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
     this.stopPolling();
+    await this.stopCheckpointer();
     this.db.close();
+  }
+
+  /** From now on a worker thread checkpoints; this connection no longer does. */
+  private startCheckpointer(): void {
+    this.appendsBeforeCheckpointer = -1;
+    const setup: CheckpointWorkerSetup = {
+      path: this.path,
+      synchronous: this.synchronousFull ? 'full' : 'normal',
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+    };
+    const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+      workerData: setup,
+    });
+    const fallBack = (): void => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      // Without the worker the WAL would grow without bound: checkpoint here again.
+      if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    worker.unref();
+    this.checkpointer = worker;
+    this.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (worker === undefined) return;
+    this.checkpointer = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Unreferenced while it works; closing must wait for it to let go of the file.
+    worker.ref();
+    worker.postMessage('close');
+    await exited;
   }
 
   private announce(newestOffset: number): void {
