@@ -155,7 +155,10 @@ function wrkScript(dir: string): string {
   writeFileSync(
     file,
     `local categories = {${CATEGORIES.map((c) => `"${c}"`).join(',')}}
-math.randomseed(7)
+-- Each run draws its own sequence (the seed comes after --), so no run replays another's.
+init = function(args)
+  math.randomseed(tonumber(args[1] or "7"))
+end
 request = function()
   local user = math.random(0, ${USERS - 1})
   local category = categories[math.random(1, #categories)]
@@ -179,10 +182,14 @@ interface WrkResult {
   readonly connections: number;
 }
 
+let wrkRuns = 0;
+
 function runWrk(url: string, script: string | undefined, connections: number): WrkResult {
   const args = ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency'];
   if (script) args.push('-s', script);
-  const result = spawnSync('wrk', [...args, url], { encoding: 'utf8' });
+  args.push(url);
+  if (script) args.push('--', String(++wrkRuns));
+  const result = spawnSync('wrk', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr || result.error}`);
   const out = result.stdout;
   const number = (pattern: RegExp): number => Number(pattern.exec(out)?.[1] ?? NaN);
@@ -418,6 +425,12 @@ async function main(): Promise<void> {
         const ok = open.samples.filter((s) => s.status === 200).map((s) => s.latency);
         const openP50 = percentile(ok, 50);
         const openP99 = percentile(ok, 99);
+        // A refused request (503) is a miss however fast: count it as slower than any answer.
+        const refusedShare = (open.samples.length - ok.length) / open.samples.length;
+        const allP99 = percentile(
+          open.samples.map((s) => (s.status === 200 ? s.latency : Number.POSITIVE_INFINITY)),
+          99,
+        );
         const rssAfterLoad = rssMb(server.pid);
 
         // How full the filtered lists are (the filter applies after retrieval).
@@ -461,7 +474,7 @@ async function main(): Promise<void> {
         );
         say(`| throughput ratio (best of each) | **${round(ratio, 3)}** | ≥ 0.5 |`);
         say(
-          `| latency at ${rate} req/s (half of max), open loop, ${ok.length} answers | p50 ${round(openP50)} ms, **p99 ${round(openP99)} ms** (${open.samples.length - ok.length} not 200, ${open.dropped} dropped) | p99 ≤ 10 ms |`,
+          `| latency at ${rate} req/s (half of max), open loop, ${ok.length} answers | p50 ${round(openP50)} ms, **p99 ${round(openP99)} ms** of the answers; ${open.samples.length - ok.length} not 200 (${round(refusedShare * 100)}%), ${open.dropped} dropped; p99 counting refusals as misses: ${Number.isFinite(allP99) ? `${round(allP99)} ms` : 'a refusal'} | p99 ≤ 10 ms |`,
         );
         say(
           `| freshness by request: ack of POST /v1/events → first answer without the purchased item (${byRequest.length} trials) | p50 ${round(percentile(byRequest, 50))} ms, **p99 ${round(percentile(byRequest, 99))} ms** | p99 ≤ 50 ms |`,
