@@ -108,6 +108,28 @@ test('a standing queue is shed after the grace period, a burst is absorbed, calm
   assert.equal(shedder.shedding, false);
 });
 
+test('a loop idle for the grace period ends shedding: the next burst is not shed for the last overload', async () => {
+  const clock = { t: 1000 };
+  const shedder = new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
+    maxDelayMs: 10,
+    graceMs: 50,
+    now: () => clock.t,
+  });
+  for (let i = 0; i < 20; i++) await turn(shedder, clock, 30, 1);
+  assert.ok(shedder.shedding, 'a standing queue: shedding');
+  clock.t += 40; // idle, shorter than the grace period: still shedding
+  const early = await turn(shedder, clock, 30, 1);
+  assert.ok(early.includes(SHED_QUEUE_DELAY));
+  clock.t += 60; // idle for longer than the grace period
+  const after = await turn(shedder, clock, 30, 1);
+  assert.ok(
+    after.every((v) => v === ADMITTED),
+    'the first burst after the quiet spell is served',
+  );
+  assert.equal(shedder.shedding, false);
+});
+
 test('an import alone is never shed by the delay guard', async () => {
   const clock = { t: 1000 };
   const shedder = new LoadShedder({

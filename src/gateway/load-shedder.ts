@@ -266,6 +266,14 @@ export class LoadShedder {
   }
 
   private openTurn(now: number): void {
+    // A loop that sat idle for a grace period has no queue left: the overload is over,
+    // though no on-time turn ran to say so (without this, the first requests after a
+    // quiet spell were shed for the overload before it).
+    if (this.pressure && now - this.lastTurnEnd >= this.grace) {
+      this.pressure = false;
+      this.calmSince = -1;
+      this.lateSince = -1;
+    }
     this.turnOpen = true;
     this.turnStart = now;
     this.turnWait =
