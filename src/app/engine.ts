@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import { InteractionTypes } from '../core/domain/interaction.js';
 import { defaultUpcasters, type UpcasterRegistry } from '../core/events/upcasters.js';
 import { ReadModels } from '../core/projections/read-models.js';
-import { decodeSnapshot, encodeSnapshot } from '../core/projections/snapshot-codec.js';
+import {
+  decodeSnapshot,
+  detachSnapshot,
+  encodeSnapshotInSlices,
+} from '../core/projections/snapshot-codec.js';
+import { runInSlices } from './run-in-slices.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { KindredConfig } from '../config/settings.js';
@@ -156,8 +161,11 @@ export class Engine {
     if (this.snapshotRunning) return this.snapshotRunning;
     const run = (async () => {
       const started = performance.now();
-      const contents = this.readModels.snapshot();
-      const bytes = encodeSnapshot(contents);
+      // Taken at once (a consistent checkpoint), encoded between requests: the encoding of
+      // 100,000 items' state held the event loop for 0.3 - 0.9 s.
+      const contents = detachSnapshot(this.readModels.snapshot());
+      const heldMs = performance.now() - started;
+      const bytes = await runInSlices(encodeSnapshotInSlices(contents));
       await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes);
       this.lastSnapshotCheckpoint = contents.checkpoint;
       this.logger.info(
@@ -165,6 +173,7 @@ export class Engine {
           checkpoint: contents.checkpoint,
           bytes: bytes.byteLength,
           ms: Math.round(performance.now() - started),
+          heldMs: Math.round(heldMs),
         },
         'snapshot written',
       );

@@ -32,6 +32,11 @@ export interface Projection {
   applyInteraction?(interaction: ResolvedInteraction, event: StoredEvent): void;
   /** Feeds a canonical form of the state into the hash. */
   checksum(hash: Hash): void;
+  /**
+   * The state now. Its typed arrays and the arrays in its `json` may be the projection's
+   * own (the engine copies them before encoding a slice at a time), but the objects
+   * those arrays hold must be replaced by later events, never changed in place.
+   */
   snapshot(): ProjectionState;
   restore(state: ProjectionState): void;
 }

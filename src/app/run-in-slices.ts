@@ -1,0 +1,24 @@
+/** Work per slice before the event loop gets a turn: short next to a request's budget. */
+const SLICE_MS = 4;
+
+/**
+ * Runs a generator's steps a few milliseconds at a time, giving the event loop a turn
+ * between slices (requests keep being served while a long job, such as encoding a
+ * snapshot, goes on); resolves with its result, rejects if a step throws.
+ */
+export function runInSlices<T>(steps: Generator<void, T, void>, sliceMs = SLICE_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const slice = (): void => {
+      try {
+        const until = performance.now() + sliceMs;
+        let step = steps.next();
+        while (step.done !== true && performance.now() < until) step = steps.next();
+        if (step.done === true) resolve(step.value);
+        else setImmediate(slice);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    setImmediate(slice);
+  });
+}
