@@ -5,7 +5,8 @@
 // sending fewer. node:http as a client costs tens of microseconds per request, which on a
 // small machine shared with the server made the generator's own pauses, and the bursts it
 // sent to catch up, part of what was measured; this one parses just the status line and
-// Content-Length.
+// Content-Length. Its timer ticks every millisecond or so, so latency from when a request
+// was due includes up to a tick of the generator's own; `fromRelease` leaves that out.
 import { connect, type Socket } from 'node:net';
 
 export interface OpenLoopOptions {
@@ -20,6 +21,12 @@ export interface OpenLoopOptions {
 export interface OpenLoopResult {
   /** Per answered request: ms from when it was due to its answer. */
   readonly latencies: Float64Array;
+  /**
+   * Per answered request: ms from when the generator released it (its timer tick, up to
+   * a tick after it was due) to its answer: the timer's granularity left out, a wait for a
+   * free connection kept in.
+   */
+  readonly fromRelease: Float64Array;
   readonly statuses: Uint16Array;
   /** Requests answered. */
   readonly answered: number;
@@ -42,6 +49,8 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const { hostname, port } = new URL(options.url);
   const total = Math.floor((options.rate * options.durationMs) / 1000);
   const latencies = new Float64Array(total).fill(Number.NaN);
+  const fromRelease = new Float64Array(total).fill(Number.NaN);
+  const releasedAt = new Float64Array(total);
   const statuses = new Uint16Array(total);
   const free: Connection[] = [];
   const waiting: number[] = [];
@@ -57,7 +66,9 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   };
   const answer = (connection: Connection, status: number): void => {
     const index = connection.request;
-    latencies[index] = performance.now() - dueAt(index);
+    const now = performance.now();
+    latencies[index] = now - dueAt(index);
+    fromRelease[index] = now - (releasedAt[index] as number);
     statuses[index] = status;
     answered++;
     connection.request = -1;
@@ -103,9 +114,11 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   let sent = 0;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * options.rate) / 1000));
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) * options.rate) / 1000));
       while (sent < due) {
         const index = sent++;
+        releasedAt[index] = now;
         const connection = free.pop();
         if (connection === undefined) waiting.push(index);
         else send(connection, index);
@@ -122,5 +135,5 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   while (answered < total && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 10));
   for (const connection of connections) connection.socket.destroy();
-  return { latencies, statuses, answered, lost: total - answered, maxQueueMs };
+  return { latencies, fromRelease, statuses, answered, lost: total - answered, maxQueueMs };
 }

@@ -60,6 +60,8 @@ const ROUNDS = short ? 1 : 2;
 const FRESHNESS_TRIALS = short ? 50 : 300;
 const STREAM_TRIALS = short ? 30 : 200;
 const EXCLUDES = 5;
+/** The half-load run's unmeasured first seconds. */
+const WARM_UP_SECONDS = 3;
 const K = 10;
 const KEPT_DATA = textOption('data');
 const READY_MARK = 'bench-ready.json';
@@ -415,23 +417,33 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.floor(kindredBest.okPerSecond / 2));
         const openRandom = createRandom(9);
         const paths = Array.from({ length: rate * SECONDS }, () => recommendationPath(openRandom));
-        const open = await openLoop({
-          url: server.url,
-          rate,
-          durationMs: SECONDS * 1000,
-          connections: 256,
-          path: (index) => paths[index % paths.length]!,
-        });
+        const atHalf = (durationMs: number) =>
+          openLoop({
+            url: server.url,
+            rate,
+            durationMs,
+            connections: 256,
+            path: (index) => paths[index % paths.length]!,
+          });
+        // Settle at the rate first: right after the saturating runs the server is still
+        // paying for them (a major GC of what they promoted, the shedder's state).
+        await atHalf(WARM_UP_SECONDS * 1000);
+        const open = await atHalf(SECONDS * 1000);
         const ok: number[] = [];
+        const okFromDue: number[] = [];
         const all: number[] = [];
-        open.latencies.forEach((latency, index) => {
+        open.fromRelease.forEach((latency, index) => {
           // A refused or lost request is a miss however fast: slower than any answer.
           const answeredOk = open.statuses[index] === 200 && !Number.isNaN(latency);
-          if (answeredOk) ok.push(latency);
+          if (answeredOk) {
+            ok.push(latency);
+            okFromDue.push(open.latencies[index]!);
+          }
           all.push(answeredOk ? latency : Number.POSITIVE_INFINITY);
         });
         const openP50 = percentile(ok, 50);
         const openP99 = percentile(ok, 99);
+        const openP99FromDue = percentile(okFromDue, 99);
         const refused = all.length - ok.length;
         const refusedShare = refused / all.length;
         const allP99 = percentile(all, 99);
@@ -478,7 +490,7 @@ async function main(): Promise<void> {
         );
         say(`| throughput ratio (best of each) | **${round(ratio, 3)}** | ≥ 0.5 |`);
         say(
-          `| latency at ${rate} req/s (half of max), open loop (raw sockets, from when each request was due), ${ok.length} answers | p50 ${round(openP50)} ms, **p99 ${round(openP99)} ms** of the answers; ${refused} not 200 or lost (${round(refusedShare * 100)}%); p99 counting those as misses: ${Number.isFinite(allP99) ? `${round(allP99)} ms` : 'a miss'}; longest wait for a free connection ${round(open.maxQueueMs)} ms | p99 ≤ 10 ms |`,
+          `| latency at ${rate} req/s (half of max), open loop on raw sockets (bench/open-loop.ts), ${ok.length} answers after ${WARM_UP_SECONDS} s at the rate | p50 ${round(openP50)} ms, **p99 ${round(openP99)} ms** of the answers from their release (from when due, the generator's ~1 ms tick included: p99 ${round(openP99FromDue)} ms); ${refused} not 200 or lost (${round(refusedShare * 100)}%); p99 counting those as misses: ${Number.isFinite(allP99) ? `${round(allP99)} ms` : 'a miss'}; longest wait for a free connection ${round(open.maxQueueMs)} ms | p99 ≤ 10 ms |`,
         );
         say(
           `| freshness by request: ack of POST /v1/events → first answer without the purchased item (${byRequest.length} trials) | p50 ${round(percentile(byRequest, 50))} ms, **p99 ${round(percentile(byRequest, 99))} ms** | p99 ≤ 50 ms |`,
