@@ -51,6 +51,16 @@ async function turn(
   return results;
 }
 
+/** A delay guard alone (no pool limits), 10 ms ceiling, 50 ms grace, on a fake clock. */
+function delayGuard(clock: { t: number }): LoadShedder {
+  return new LoadShedder({
+    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
+    maxDelayMs: 10,
+    graceMs: 50,
+    now: () => clock.t,
+  });
+}
+
 test('a long request alone in its turn is not a queue: sequential clients are never shed', async () => {
   const clock = { t: 1000 };
   const shedder = new LoadShedder({
@@ -67,12 +77,7 @@ test('a long request alone in its turn is not a queue: sequential clients are ne
 
 test('a standing queue is shed after the grace period, a burst is absorbed, calm ends shedding', async () => {
   const clock = { t: 1000 };
-  const shedder = new LoadShedder({
-    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
-    maxDelayMs: 10,
-    graceMs: 50,
-    now: () => clock.t,
-  });
+  const shedder = delayGuard(clock);
   // One burst of 30 x 1 ms: late requests, but no pressure yet.
   const burst = await turn(shedder, clock, 30, 1);
   assert.ok(burst.every((v) => v === ADMITTED));
@@ -110,12 +115,7 @@ test('a standing queue is shed after the grace period, a burst is absorbed, calm
 
 test('a loop idle for the grace period ends shedding: the next burst is not shed for the last overload', async () => {
   const clock = { t: 1000 };
-  const shedder = new LoadShedder({
-    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
-    maxDelayMs: 10,
-    graceMs: 50,
-    now: () => clock.t,
-  });
+  const shedder = delayGuard(clock);
   for (let i = 0; i < 20; i++) await turn(shedder, clock, 30, 1);
   assert.ok(shedder.shedding, 'a standing queue: shedding');
   clock.t += 40; // idle, shorter than the grace period: still shedding
@@ -148,12 +148,7 @@ test('an import alone is never shed by the delay guard', async () => {
 
 test('requests delayed by an import are served, not shed; the import gives way', async () => {
   const clock = { t: 1000 };
-  const shedder = new LoadShedder({
-    limits: { read: 0, write: 0, bulk: 0, admin: 0 },
-    maxDelayMs: 10,
-    graceMs: 50,
-    now: () => clock.t,
-  });
+  const shedder = delayGuard(clock);
   for (let i = 0; i < 10; i++) await turn(shedder, clock, 30, 1);
   assert.ok(shedder.shedding);
   shedder.bulkBegan(); // a batch's body is in: it is being applied
