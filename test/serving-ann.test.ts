@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startModelServer, type ModelServer } from './support/model-server.js';
 import { plantedInteractions, TEST_PIPELINE } from './support/planted-data.js';
+import { IvfSearcher } from '../src/core/models/ivf.js';
 
 /** The test pipeline's iALS alone: an index can stand in only for a pure factor model. */
 const IALS_ONLY = JSON.stringify({
@@ -18,6 +19,14 @@ const IALS_ONLY = JSON.stringify({
 interface Answer {
   items: { id: string; score: number }[];
 }
+
+/** Searches of any inner-product index, counted by wrapping the searcher's method. */
+let indexSearches = 0;
+const search = IvfSearcher.prototype.search;
+IvfSearcher.prototype.search = function (this: IvfSearcher, ...args) {
+  indexSearches++;
+  return search.apply(this, args);
+};
 
 let kindred: ModelServer;
 const data = plantedInteractions();
@@ -46,12 +55,6 @@ test('the index is attached after the model loads and serves what a full scan wo
     Array.from({ length: 5 }, (_, u) => `u${block}-${u}`),
   ).flat();
   for (const userId of users) {
-    const served = await kindred.client.get<Answer>(`/v1/users/${userId}/recommendations?k=10`);
-    assert.equal(served.status, 200, served.text);
-    const ids = served.body.items.map((item) => item.id);
-    assert.equal(ids.length, 10);
-    // Unseen items of the user's own block, as the planted structure says.
-    for (const id of ids) assert.equal(data.blockOfItem(id), Number(userId[1]), `${userId}: ${id}`);
     const user = readModels.users.ids.indexOf(userId)!;
     const exact = recommender.recommend(
       readModels.histories,
@@ -62,6 +65,24 @@ test('the index is attached after the model loads and serves what a full scan wo
       true,
     )!;
     const expected = new Set([...exact.indices].map((item) => readModels.catalog.ids.idOf(item)));
+
+    // `exact=true` ranks every item, without the index: exactly the full scan's list.
+    const beforeExact = indexSearches;
+    const exactly = await kindred.client.get<Answer>(
+      `/v1/users/${userId}/recommendations?k=10&exact=true`,
+    );
+    assert.equal(exactly.status, 200, exactly.text);
+    assert.equal(indexSearches, beforeExact, 'exact=true did not search the index');
+    assert.deepEqual(new Set(exactly.body.items.map((item) => item.id)), expected, userId);
+
+    const beforePlain = indexSearches;
+    const served = await kindred.client.get<Answer>(`/v1/users/${userId}/recommendations?k=10`);
+    assert.equal(served.status, 200, served.text);
+    assert.ok(indexSearches > beforePlain, 'without it, the index is searched');
+    const ids = served.body.items.map((item) => item.id);
+    assert.equal(ids.length, 10);
+    // Unseen items of the user's own block, as the planted structure says.
+    for (const id of ids) assert.equal(data.blockOfItem(id), Number(userId[1]), `${userId}: ${id}`);
     overlap += ids.filter((id) => expected.has(id)).length / 10;
   }
   assert.ok(overlap / users.length >= 0.95, `overlap@10 ${overlap / users.length}`);

@@ -45,6 +45,8 @@ export interface RecommendParams {
   readonly exclude?: readonly string[];
   readonly diversity?: Diversity;
   readonly explain?: boolean;
+  /** Rank every item rather than search the approximate index. */
+  readonly exact?: boolean;
   readonly recommendationId?: string;
   /** Extra values rules can read as `context.<name>`. */
   readonly context?: Readonly<Record<string, RuleValue>>;
@@ -338,6 +340,7 @@ export class RecommendationService {
       ...(exclude === undefined ? {} : { exclude }),
       ...predicates,
       explain: params.explain ?? false,
+      ...(params.exact === true ? { exact: true } : {}),
       now: Date.now() / 1000,
       seed: (Math.random() * 2 ** 32) >>> 0,
       ...(this.ranker === undefined ? {} : { ranker: this.ranker }),

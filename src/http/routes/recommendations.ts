@@ -83,6 +83,12 @@ function commonParams(maxK: number, defaultK: number): TProperties {
       }),
     ),
     explain: Type.Optional(Type.Boolean({ description: 'Explain each item’s score.' })),
+    exact: Type.Optional(
+      Type.Boolean({
+        description:
+          'Rank every item instead of searching the approximate index the model serves from above `serving.annMinItems` items: slower, for checks.',
+      }),
+    ),
     recommendationId: Type.Optional(
       Type.String({
         minLength: 1,
@@ -131,6 +137,7 @@ export interface RawParams {
   boost?: string;
   diversity?: string;
   explain?: boolean;
+  exact?: boolean;
   recommendationId?: string;
   exclude?: string | string[];
   context?: Record<string, unknown>;
@@ -158,6 +165,7 @@ export function paramsOf(raw: RawParams, defaultK: number): RecommendParams {
     ...(exclude === undefined ? {} : { exclude }),
     ...(diversity === undefined ? {} : { diversity }),
     explain: raw.explain ?? false,
+    ...(raw.exact === true ? { exact: true } : {}),
     ...(raw.recommendationId === undefined ? {} : { recommendationId: raw.recommendationId }),
     ...(raw.context === undefined
       ? {}
