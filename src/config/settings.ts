@@ -461,8 +461,8 @@ export const SETTINGS: readonly SettingDefinition[] = [
     path: 'serving.servedListCapacity',
     env: 'KINDRED_SERVING_SERVED_LIST_CAPACITY',
     type: { kind: 'integer', min: 1, max: 10_000_000 },
-    default: 10_000,
-    doc: 'Recommendation ids whose served items are remembered, so `recommendationId` pages on without repeats (least recently used dropped).',
+    default: 100_000,
+    doc: 'Served lists remembered (about 160 bytes each), so `recommendationId` pages on without repeats and later events are attributed to their list; a list is forgotten when this many newer lists were served. At 1,000 lists a second the default keeps 100 s.',
   },
   {
     path: 'serving.servedListTtlSeconds',

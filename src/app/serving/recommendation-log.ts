@@ -1,104 +1,187 @@
+import { randomBytes } from 'node:crypto';
+
+/** Served items kept in a list's own slot; a list paged further keeps the rest aside. */
+const INLINE_ITEMS = 16;
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const NONE = -1;
+
 /**
- * What the engine remembers of one recommendation list it served. Thousands are held
- * (paging, attribution) and each lives for seconds at least: kept small, as plain arrays.
+ * What the engine remembers of one served list, read back for paging and attribution
+ * (a view made on demand: the log itself holds typed arrays, not objects).
  */
 export class ServedList {
-  /** Item indexes served so far, over every page, in order. */
-  readonly served: number[] = [];
-  /** The ranker training row of each served item, in the same order (-1: none, e.g. pinned). */
-  readonly rows: number[] = [];
-  /** Attributed interactions, by type (made on the first). */
-  attributed: Record<string, number> | undefined;
-  expiresAt = 0;
-  /** The log's use count when it was last added or paged (its recency). */
-  lastUse = -1;
-
   constructor(
+    private readonly log: RecommendationLog,
+    readonly slot: number,
     readonly id: string,
     readonly scenario: string,
     /** Who it was for (`user:alice`, `item:heat`, `session`...): a next page must be for the same. */
     readonly subject: string,
   ) {}
 
-  /** The training row of a served item (-1: not served, or no row). */
-  rowOf(item: number): number {
-    const at = this.served.indexOf(item);
-    return at < 0 ? -1 : this.rows[at]!;
+  /** Items served so far, over every page. */
+  get size(): number {
+    return this.log.sizeOf(this.slot);
   }
 
-  attribute(type: string): void {
-    this.attributed ??= {};
-    this.attributed[type] = (this.attributed[type] ?? 0) + 1;
+  /** Item indexes served so far, over every page, in order. */
+  served(): number[] {
+    return this.log.servedOf(this.slot);
+  }
+
+  /** The training row of a served item (-1: not served, or no row). */
+  rowOf(item: number): number {
+    return this.log.rowOf(this.slot, item);
   }
 }
 
 /**
- * Recently served lists by recommendation id, with a time to live, so a follow-up request
- * can page on without repeats and later events can be attributed. A list is kept while it
- * was added or paged within the last `capacity` uses (so at most `capacity` lists).
- *
- * Recency is kept in a ring of the last `capacity` uses rather than in the Map's own
- * order: evicting through `Map.keys().next()` walks over the holes earlier deletions left
- * at the front of the table, which cost several microseconds per served list at full load.
+ * Recently served lists, for paging on without repeats and for attributing later events.
+ * A list lives in slot `n % capacity` of typed columns, where n is its number in this
+ * process; its id is the process's random prefix and n, so finding it needs no map, and a
+ * list is forgotten when the `capacity`-th list after it takes its slot, or after
+ * `ttlMs` without a page. Kept as columns, not objects: a busy engine serves thousands of
+ * lists a second, and objects living that long were most of what every young-generation
+ * collection had to copy.
  */
 export class RecommendationLog {
-  private readonly lists = new Map<string, ServedList>();
-  private readonly uses: (ServedList | undefined)[];
-  /** Uses so far; the newest use of a list is its `lastUse`. */
-  private useCount = 0;
+  private readonly prefix = randomPrefix();
+  private readonly numbers: Float64Array;
+  private readonly expiresAt: Float64Array;
+  private readonly counts: Uint32Array;
+  private readonly items: Int32Array;
+  private readonly rows: Int32Array;
+  private readonly scenarios: Uint32Array;
+  private readonly subjects: (string | undefined)[];
+  /** Items and rows past INLINE_ITEMS, by slot (lists paged on, or a large k). */
+  private readonly overflow = new Map<number, { items: number[]; rows: number[] }>();
+  private readonly scenarioNames: string[] = [];
+  private readonly scenarioIndex = new Map<string, number>();
+  private next = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
   ) {
-    this.uses = new Array<ServedList | undefined>(capacity).fill(undefined);
+    this.numbers = new Float64Array(capacity).fill(NONE);
+    this.expiresAt = new Float64Array(capacity);
+    this.counts = new Uint32Array(capacity);
+    this.items = new Int32Array(capacity * INLINE_ITEMS);
+    this.rows = new Int32Array(capacity * INLINE_ITEMS);
+    this.scenarios = new Uint32Array(capacity);
+    this.subjects = new Array<string | undefined>(capacity).fill(undefined);
   }
 
-  get size(): number {
-    return this.lists.size;
+  /** Starts a list; returns its slot (`idOf` gives its id). */
+  add(scenario: string, subject: string): number {
+    const number = this.next++;
+    const slot = number % this.capacity;
+    this.numbers[slot] = number;
+    this.expiresAt[slot] = this.clock() + this.ttlMs;
+    this.counts[slot] = 0;
+    this.scenarios[slot] = this.scenarioIndexOf(scenario);
+    this.subjects[slot] = subject;
+    this.overflow.delete(slot);
+    return slot;
+  }
+
+  idOf(slot: number): string {
+    return this.prefix + (this.numbers[slot] as number).toString(32);
+  }
+
+  /** Records one served item of the list in `slot` and its training row (-1: none). */
+  append(slot: number, item: number, row: number): void {
+    const count = this.counts[slot] as number;
+    if (count < INLINE_ITEMS) {
+      this.items[slot * INLINE_ITEMS + count] = item;
+      this.rows[slot * INLINE_ITEMS + count] = row;
+    } else {
+      let rest = this.overflow.get(slot);
+      if (rest === undefined) {
+        rest = { items: [], rows: [] };
+        this.overflow.set(slot, rest);
+      }
+      rest.items.push(item);
+      rest.rows.push(row);
+    }
+    this.counts[slot] = count + 1;
   }
 
   /** The list, when still remembered; refreshes its time to live. */
   get(id: string): ServedList | undefined {
-    const list = this.lists.get(id);
-    if (list === undefined) return undefined;
-    const now = this.clock();
-    if (list.expiresAt <= now) {
-      this.lists.delete(id);
-      return undefined;
-    }
-    list.expiresAt = now + this.ttlMs;
-    this.use(list);
-    return list;
+    const slot = this.slotOf(id);
+    if (slot === NONE) return undefined;
+    this.expiresAt[slot] = this.clock() + this.ttlMs;
+    return this.view(slot, id);
   }
 
   /** Looks a list up without refreshing it (attribution of events). */
   peek(id: string): ServedList | undefined {
-    const list = this.lists.get(id);
-    return list !== undefined && list.expiresAt > this.clock() ? list : undefined;
+    const slot = this.slotOf(id);
+    return slot === NONE ? undefined : this.view(slot, id);
   }
 
-  add(id: string, scenario: string, subject: string): ServedList {
-    const entry = new ServedList(id, scenario, subject);
-    entry.expiresAt = this.clock() + this.ttlMs;
-    this.lists.set(id, entry);
-    this.use(entry);
-    return entry;
+  sizeOf(slot: number): number {
+    return this.counts[slot] as number;
   }
 
-  /** Records a use; forgets the list whose last use falls out of the ring. */
-  private use(list: ServedList): void {
-    const slot = this.useCount % this.capacity;
-    const evicted = this.uses[slot];
-    // A list used again since holds a newer slot: only its last use evicts it.
-    if (
-      evicted !== undefined &&
-      evicted !== list &&
-      evicted.lastUse === this.useCount - this.capacity
-    )
-      this.lists.delete(evicted.id);
-    this.uses[slot] = list;
-    list.lastUse = this.useCount++;
+  servedOf(slot: number): number[] {
+    const count = this.counts[slot] as number;
+    const served: number[] = [];
+    for (let at = 0; at < Math.min(count, INLINE_ITEMS); at++)
+      served.push(this.items[slot * INLINE_ITEMS + at] as number);
+    const rest = this.overflow.get(slot);
+    if (rest !== undefined) served.push(...rest.items);
+    return served;
   }
+
+  rowOf(slot: number, item: number): number {
+    const count = Math.min(this.counts[slot] as number, INLINE_ITEMS);
+    for (let at = 0; at < count; at++)
+      if (this.items[slot * INLINE_ITEMS + at] === item)
+        return this.rows[slot * INLINE_ITEMS + at] as number;
+    const rest = this.overflow.get(slot);
+    const at = rest === undefined ? -1 : rest.items.indexOf(item);
+    return at < 0 ? -1 : (rest!.rows[at] as number);
+  }
+
+  /** The slot of a remembered, unexpired list with this id, or NONE. */
+  private slotOf(id: string): number {
+    if (id.length <= this.prefix.length || !id.startsWith(this.prefix)) return NONE;
+    const digits = id.slice(this.prefix.length);
+    const number = Number.parseInt(digits, 32);
+    if (!Number.isSafeInteger(number) || number.toString(32) !== digits) return NONE;
+    const slot = number % this.capacity;
+    if (this.numbers[slot] !== number || (this.expiresAt[slot] as number) <= this.clock())
+      return NONE;
+    return slot;
+  }
+
+  private view(slot: number, id: string): ServedList {
+    return new ServedList(
+      this,
+      slot,
+      id,
+      this.scenarioNames[this.scenarios[slot] as number] as string,
+      this.subjects[slot] as string,
+    );
+  }
+
+  private scenarioIndexOf(name: string): number {
+    let index = this.scenarioIndex.get(name);
+    if (index === undefined) {
+      index = this.scenarioNames.length;
+      this.scenarioNames.push(name);
+      this.scenarioIndex.set(name, index);
+    }
+    return index;
+  }
+}
+
+/** Ids of another process (or an earlier run) never match this one's lists. */
+function randomPrefix(): string {
+  let prefix = '';
+  for (const byte of randomBytes(8)) prefix += ID_ALPHABET[byte & 31];
+  return prefix + '-';
 }

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { KindredConfig } from '../../config/settings.js';
 import type { StoredEvent } from '../../core/events/envelope.js';
-import { newEventId } from '../../core/events/event-id.js';
 import { EventTypes, type InteractionRecordedPayload } from '../../core/events/event-types.js';
 import type { Item } from '../../core/domain/item.js';
 import { type ContentModel, fitContent } from '../../core/models/content.js';
@@ -310,7 +309,7 @@ export class RecommendationService {
         const index = models.catalog.ids.indexOf(id);
         if (index !== undefined) exclude.add(index);
       }
-      if (continued !== undefined) for (const item of continued.served) exclude.add(item);
+      if (continued !== undefined) for (const item of continued.served()) exclude.add(item);
     }
     const hasRules =
       scenario.config.filter !== undefined ||
@@ -353,9 +352,9 @@ export class RecommendationService {
     const items: RecommendedItem[] = [];
     const shown: string[] = [];
     const now = Date.now();
-    const id = continued?.id ?? newEventId(now);
-    const list = continued ?? this.lists.add(id, scenario.name, subjectKey);
-    const firstPosition = (params.offset ?? 0) + (continued?.served.length ?? 0);
+    const slot = continued?.slot ?? this.lists.add(scenario.name, subjectKey);
+    const id = continued?.id ?? this.lists.idOf(slot);
+    const firstPosition = (params.offset ?? 0) + (continued?.size ?? 0);
     for (let position = 0; position < result.items.length; position++) {
       const item = result.items[position]!;
       const external = ids.idOf(item);
@@ -367,9 +366,10 @@ export class RecommendationService {
         ...(explanation === undefined ? {} : { explain: explanation }),
       });
       shown.push(external);
-      list.served.push(item);
       this.activity.impression(item, now / 1000);
-      list.rows.push(
+      this.lists.append(
+        slot,
+        item,
         Number.isNaN(result.features[position * FEATURE_COUNT]!)
           ? -1
           : this.rows.add(result.features, position * FEATURE_COUNT),
@@ -578,7 +578,6 @@ export class RecommendationService {
         if (recommendationId === undefined) continue;
         const list = this.lists.peek(recommendationId);
         if (list === undefined) continue;
-        list.attribute(payload.type);
         const stats = this.statsOf(list.scenario);
         stats.attributed[payload.type] = (stats.attributed[payload.type] ?? 0) + 1;
         const row = list.rowOf(item);
