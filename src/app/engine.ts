@@ -165,7 +165,7 @@ export class Engine {
       // 100,000 items' state held the event loop for 0.3 - 0.9 s.
       const contents = detachSnapshot(this.readModels.snapshot());
       const heldMs = performance.now() - started;
-      const bytes = await runInSlices(encodeSnapshotInSlices(contents));
+      const bytes = (await runInSlices(encodeSnapshotInSlices(contents)))!;
       await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes);
       this.lastSnapshotCheckpoint = contents.checkpoint;
       this.logger.info(

@@ -4,12 +4,19 @@ const SLICE_MS = 4;
 /**
  * Runs a generator's steps a few milliseconds at a time, giving the event loop a turn
  * between slices (requests keep being served while a long job, such as encoding a
- * snapshot, goes on); resolves with its result, rejects if a step throws.
+ * snapshot or building an index, goes on); resolves with its result, or with undefined
+ * once `keepGoing` turns false (checked before every slice); rejects if a step throws.
  */
-export function runInSlices<T>(steps: Generator<void, T, void>, sliceMs = SLICE_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+export function runInSlices<T>(
+  steps: Generator<void, T, void>,
+  options: { sliceMs?: number; keepGoing?: () => boolean } = {},
+): Promise<T | undefined> {
+  const sliceMs = options.sliceMs ?? SLICE_MS;
+  const keepGoing = options.keepGoing ?? (() => true);
+  return new Promise<T | undefined>((resolve, reject) => {
     const slice = (): void => {
       try {
+        if (!keepGoing()) return resolve(undefined);
         const until = performance.now() + sliceMs;
         let step = steps.next();
         while (step.done !== true && performance.now() < until) step = steps.next();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { IdMap } from '../../core/projections/id-map.js';
 
 /** Served items kept in a list's own slot; a list paged further keeps the rest aside. */
 const INLINE_ITEMS = 16;
@@ -55,8 +56,8 @@ export class RecommendationLog {
   private readonly subjects: (string | undefined)[];
   /** Items and rows past INLINE_ITEMS, by slot (lists paged on, or a large k). */
   private readonly overflow = new Map<number, { items: number[]; rows: number[] }>();
-  private readonly scenarioNames: string[] = [];
-  private readonly scenarioIndex = new Map<string, number>();
+  /** Scenario names as small indexes, so a slot holds a number. */
+  private readonly scenarioNames = new IdMap();
   private next = 0;
 
   constructor(
@@ -80,7 +81,7 @@ export class RecommendationLog {
     this.numbers[slot] = number;
     this.expiresAt[slot] = this.clock() + this.ttlMs;
     this.counts[slot] = 0;
-    this.scenarios[slot] = this.scenarioIndexOf(scenario);
+    this.scenarios[slot] = this.scenarioNames.intern(scenario);
     this.subjects[slot] = subject;
     this.overflow.delete(slot);
     return slot;
@@ -163,19 +164,9 @@ export class RecommendationLog {
       this,
       slot,
       id,
-      this.scenarioNames[this.scenarios[slot] as number] as string,
+      this.scenarioNames.idOf(this.scenarios[slot] as number) as string,
       this.subjects[slot] as string,
     );
-  }
-
-  private scenarioIndexOf(name: string): number {
-    let index = this.scenarioIndex.get(name);
-    if (index === undefined) {
-      index = this.scenarioNames.length;
-      this.scenarioNames.push(name);
-      this.scenarioIndex.set(name, index);
-    }
-    return index;
   }
 }
 

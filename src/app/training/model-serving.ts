@@ -18,6 +18,7 @@ import { TrendingCounter } from '../../core/recommend/trending.js';
 import type { ReadModels } from '../../core/projections/read-models.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { Engine } from '../engine.js';
+import { runInSlices } from '../run-in-slices.js';
 import type { ModelRecord, ModelRegistry } from './model-registry.js';
 
 export interface RecommendedItem {
@@ -255,18 +256,9 @@ export class ModelServing {
     done: (result: T, ms: number) => void,
   ): void {
     const started = Date.now();
-    const slice = (): void => {
-      if (!current()) return;
-      const until = performance.now() + INDEX_SLICE_MS;
-      let step = steps.next();
-      while (step.done !== true && performance.now() < until) step = steps.next();
-      if (step.done !== true) {
-        setImmediate(slice);
-        return;
-      }
-      if (current()) done(step.value, Date.now() - started);
-    };
-    setImmediate(slice);
+    void runInSlices(steps, { sliceMs: INDEX_SLICE_MS, keepGoing: current }).then((result) => {
+      if (result !== undefined && current()) done(result, Date.now() - started);
+    });
   }
 
   /**

@@ -58,6 +58,18 @@ function dotRowsBody(scope: FunctionScope): Code {
   const high = scope.local('v128');
   const widen = (address: Code, at: number): Code =>
     f64x2.promoteLowF32x4(v128.load64Zero(address, at));
+  /** Adds the products of the two coordinates `at` bytes into the block, widened to float64. */
+  const accumulate = (sum: Local, at: number): Code =>
+    set(
+      sum,
+      f64x2.add(
+        get(sum),
+        f64x2.mul(
+          widen(i32.add(get(source), get(offset)), at),
+          widen(i32.add(get(query), get(offset)), at),
+        ),
+      ),
+    );
   return seq(
     set(target, get(out)),
     forRange(
@@ -73,26 +85,8 @@ function dotRowsBody(scope: FunctionScope): Code {
         i32.const(0),
         get(strideBytes),
         i32.const(16),
-        set(
-          low,
-          f64x2.add(
-            get(low),
-            f64x2.mul(
-              widen(i32.add(get(source), get(offset)), 0),
-              widen(i32.add(get(query), get(offset)), 0),
-            ),
-          ),
-        ),
-        set(
-          high,
-          f64x2.add(
-            get(high),
-            f64x2.mul(
-              widen(i32.add(get(source), get(offset)), 8),
-              widen(i32.add(get(query), get(offset)), 8),
-            ),
-          ),
-        ),
+        accumulate(low, 0),
+        accumulate(high, 8),
       ),
       f64.store(
         get(target),
