@@ -63,6 +63,8 @@ export interface KindredConfig {
     annMinItems: number;
     materializedDepth: number;
     materializedUsers: number;
+    categoryListDepth: number;
+    categoryLists: number;
   };
   search: {
     weights: unknown;
@@ -519,6 +521,20 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 0, max: 100_000_000 },
     default: 50_000,
     doc: 'Users whose kept lists stay in memory (the least recently ranked are dropped first); each costs 8 bytes per kept item (80 MB at most with the defaults).',
+  },
+  {
+    path: 'serving.categoryListDepth',
+    env: 'KINDRED_SERVING_CATEGORY_LIST_DEPTH',
+    type: { kind: 'integer', min: 1, max: 1000 },
+    default: 16,
+    doc: 'Items kept of a user\'s collaborative ranking within one category, for requests whose filter keeps a single category (`"Books" in categories and ...`). Requests for more, or whose excludes leave fewer than k of them, rank afresh.',
+  },
+  {
+    path: 'serving.categoryLists',
+    env: 'KINDRED_SERVING_CATEGORY_LISTS',
+    type: { kind: 'integer', min: 0, max: 100_000_000 },
+    default: 1_000_000,
+    doc: "Per-user lists within one category kept in memory (0: off; the oldest are dropped first). After each model loads they are ranked ahead for users in index order, every category with an index, as far as this allows. Each costs about 8 bytes per kept item plus ~60 bytes (about 190 MB when full with the defaults); a list is dropped when its user's history or the model changes.",
   },
   {
     path: 'search.weights',

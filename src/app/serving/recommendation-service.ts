@@ -33,6 +33,8 @@ import type { Engine } from '../engine.js';
 import type { ModelServing } from '../training/model-serving.js';
 import { ImpressionWriter } from './impression-writer.js';
 import { RecommendationLog } from './recommendation-log.js';
+import { runInSlices } from '../run-in-slices.js';
+import type { Recommender } from '../../core/recommend/recommender.js';
 
 /** A request's parameters, from the query string or the JSON body. */
 export interface RecommendParams {
@@ -161,6 +163,7 @@ export class RecommendationService {
   /** Lists given feature rows in the current second (see `serving.rankerListsPerSecond`). */
   private rowedLists = 0;
   private rowedSecond = 0;
+  private stopped = false;
 
   constructor(
     private readonly engine: Engine,
@@ -186,10 +189,40 @@ export class RecommendationService {
         ? new MaterializedLists({
             depth: settings.materializedDepth,
             capacity: settings.materializedUsers,
+            categories: { depth: settings.categoryListDepth, capacity: settings.categoryLists },
           })
         : undefined;
     this.world = this.buildWorld(readModels);
     readModels.scenarios.onChange((name) => this.resolved.delete(name));
+    models.onWarmed((version, recommender) => this.warmCategoryLists(version, recommender));
+  }
+
+  /**
+   * Ranks users' lists within each category ahead, a few ms at a time between requests,
+   * once a model's category indexes and users' vectors are ready; a swap stops it.
+   */
+  private warmCategoryLists(version: string, recommender: Recommender): void {
+    const materialized = this.materialized;
+    const categories = recommender.partitionNames;
+    if (materialized === undefined || categories.length === 0 || this.stopped) return;
+    const readModels = this.engine.readModels;
+    materialized.use(recommender);
+    const started = Date.now();
+    const current = (): boolean => !this.stopped && this.models.activeRecommender === recommender;
+    void runInSlices(
+      materialized.warm(readModels.histories, readModels.users.ids.size, categories),
+      { keepGoing: current },
+    ).then(
+      (lists) => {
+        if (lists === undefined || !current()) return;
+        this.logger.info(
+          { version, lists, categories: categories.length, ms: Date.now() - started },
+          'category lists ranked ahead',
+        );
+      },
+      (error: unknown) =>
+        this.logger.warn({ err: error, version }, 'ranking category lists ahead failed'),
+    );
   }
 
   start(): void {
@@ -197,6 +230,7 @@ export class RecommendationService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     if (this.categoryTimer !== undefined) clearTimeout(this.categoryTimer);

@@ -76,6 +76,7 @@ export class ModelServing {
   private unsubscribe: (() => void) | undefined;
   private activation: Promise<void> = Promise.resolve();
   private readonly swapListeners: Array<(version: string) => void> = [];
+  private readonly warmListeners: Array<(version: string, recommender: Recommender) => void> = [];
   private stopped = false;
 
   constructor(
@@ -115,6 +116,14 @@ export class ModelServing {
       const at = this.swapListeners.indexOf(listener);
       if (at >= 0) this.swapListeners.splice(at, 1);
     };
+  }
+
+  /**
+   * Calls `listener` once a version's indexes are built and its users' vectors folded in
+   * (the recommender is still the one serving then), for work that builds on them.
+   */
+  onWarmed(listener: (version: string, recommender: Recommender) => void): void {
+    this.warmListeners.push(listener);
   }
 
   /** Builds trending from the read models, loads the active version, then follows the log. */
@@ -240,8 +249,10 @@ export class ModelServing {
             this.inSlices(
               recommender.warmVectors(readModels.histories, readModels.users.ids.size),
               current,
-              (users, warmMs) =>
-                this.logger.info({ version, users, ms: warmMs }, "users' vectors folded in"),
+              (users, warmMs) => {
+                this.logger.info({ version, users, ms: warmMs }, "users' vectors folded in");
+                for (const listener of this.warmListeners) listener(version, recommender);
+              },
             );
           },
         );

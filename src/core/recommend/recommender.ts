@@ -172,6 +172,11 @@ export class Recommender {
     return this.partitions.size;
   }
 
+  /** The categories with an index of their own. */
+  get partitionNames(): string[] {
+    return [...this.partitions.keys()];
+  }
+
   get usesIndex(): boolean {
     return this.ann !== undefined;
   }

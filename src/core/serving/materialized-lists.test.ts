@@ -76,7 +76,15 @@ test('the first request ranks depth deep (a miss), the next ones read the kept l
     exact: false,
     within: undefined,
   });
-  assert.deepEqual(lists.stats(), { users: 1, hits: 0, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 0,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 
   const second = lists.recommend(reader, 3, 8, undefined, 3, false);
   assert.deepEqual(list(second), [3, 4, 5, 6, 7, 8, 9, 10]);
@@ -84,12 +92,28 @@ test('the first request ranks depth deep (a miss), the next ones read the kept l
   const third = lists.recommend(reader, 3, 20, undefined, 3);
   assert.equal(third!.indices.length, 20);
   assert.equal(model.calls.length, 1);
-  assert.deepEqual(lists.stats(), { users: 1, hits: 2, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 2,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 
   // Another user has a list of their own.
   assert.deepEqual(list(lists.recommend(reader, 7, 3, undefined, 7)), [7, 8, 9]);
   assert.equal(model.calls.length, 2);
-  assert.deepEqual(lists.stats(), { users: 2, hits: 2, misses: 2, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 2,
+    hits: 2,
+    misses: 2,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 });
 
 test('a prefix holding k unblocked items is served, blocked ones included', () => {
@@ -111,7 +135,15 @@ test('a prefix holding k unblocked items is served, blocked ones included', () =
   const head = lists.recommend(reader, 0, 1, set(0, 1, 2, 3, 4, 5), 0)!;
   assert.deepEqual(list(head), [0, 1, 2, 3, 4, 5, 6]);
   assert.equal(model.calls.length, 1);
-  assert.deepEqual(lists.stats(), { users: 1, hits: 2, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 2,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 });
 
 test('invalidate drops one user’s list; the others stay', () => {
@@ -128,7 +160,15 @@ test('invalidate drops one user’s list; the others stay', () => {
   assert.equal(model.calls.length, 3, 'user 2 still reads their list');
   // Invalidating a user with no list is harmless.
   lists.invalidate(99);
-  assert.deepEqual(lists.stats(), { users: 2, hits: 1, misses: 3, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 2,
+    hits: 1,
+    misses: 3,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
   lists.clear();
   assert.equal(lists.stats().users, 0);
   lists.recommend(reader, 2, 3, undefined, 2);
@@ -203,15 +243,39 @@ test('exact, sessions, pages deeper than the lists and category searches pass th
     run();
     assert.equal(model.calls.length, before + 2, `${name}: not materialized`);
   }
-  assert.deepEqual(lists.stats(), { users: 0, hits: 0, misses: 0, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 0,
+    hits: 0,
+    misses: 0,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 
   // An empty `within` is no narrowing: the list is materialized.
   lists.recommend(reader, 1, 4, blocked, 1, false, []);
   lists.recommend(reader, 1, 4, blocked, 1, false, []);
-  assert.deepEqual(lists.stats(), { users: 1, hits: 1, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 1,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
   // k = depth is still served from the list.
   lists.recommend(reader, 1, 10, undefined, 1, false);
-  assert.deepEqual(lists.stats(), { users: 1, hits: 2, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 2,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
 });
 
 test('a list that runs out of unblocked items is ranked afresh (deeper)', () => {
@@ -228,7 +292,15 @@ test('a list that runs out of unblocked items is ranked afresh (deeper)', () => 
   assert.equal(call.blocked, blocked, 'the request’s blocked items go to the model');
   assert.equal(call.cacheKey, 0);
   assert.deepEqual(list(ranked), [7, 8, 9, 10, 11]);
-  assert.deepEqual(lists.stats(), { users: 1, hits: 1, misses: 1, deeper: 1 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 1,
+    misses: 1,
+    deeper: 1,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
   // The kept list is not replaced by the deeper answer.
   assert.deepEqual(list(lists.recommend(reader, 0, 2, undefined, 0)), [0, 1]);
   assert.equal(model.calls.length, 2);
@@ -280,9 +352,132 @@ test('a user the model cannot rank is remembered and answers undefined without a
   assert.equal(lists.recommend(reader, 9, 5, set(1, 2), 9), undefined);
   assert.equal(lists.recommend(reader, 9, 3, undefined, 9), undefined);
   assert.equal(model.calls.length, 1, 'the empty answer is kept');
-  assert.deepEqual(lists.stats(), { users: 1, hits: 2, misses: 1, deeper: 0 });
+  assert.deepEqual(lists.stats(), {
+    users: 1,
+    hits: 2,
+    misses: 1,
+    deeper: 0,
+    categoryLists: 0,
+    categoryHits: 0,
+    categoryMisses: 0,
+  });
   // Their history changes: asked again.
   lists.invalidate(9);
   assert.equal(lists.recommend(reader, 9, 5, undefined, 9), undefined);
   assert.equal(model.calls.length, 2);
+});
+
+test('a request narrowed to one category reads that user’s list within it', () => {
+  const model = new FakeModel();
+  const lists = new MaterializedLists({
+    depth: 10,
+    capacity: 10,
+    categories: { depth: 6, capacity: 100 },
+  }).use(model);
+  const first = lists.recommend(reader, 1, 3, set(2), 1, false, ['Drama']);
+  // Ranked once, as deep as a kept list, without the request's blocked items.
+  assert.equal(model.calls.length, 1);
+  assert.deepEqual(model.calls[0], {
+    user: 1,
+    k: 6,
+    blocked: undefined,
+    cacheKey: 1,
+    exact: false,
+    within: ['Drama'],
+  });
+  // The prefix holding 3 unblocked items (2 is blocked: the filter stage removes it).
+  assert.deepEqual(list(first), [1, 2, 3, 4]);
+  assert.deepEqual(list(lists.recommend(reader, 1, 3, undefined, 1, false, ['Drama'])), [1, 2, 3]);
+  assert.equal(model.calls.length, 1, 'the second request reads the kept list');
+  // Another category, another user: lists of their own.
+  lists.recommend(reader, 1, 3, undefined, 1, false, ['Comedy']);
+  lists.recommend(reader, 2, 3, undefined, 2, false, ['Drama']);
+  assert.equal(model.calls.length, 3);
+  const stats = lists.stats();
+  assert.equal(stats.categoryLists, 3);
+  assert.equal(stats.categoryHits, 1);
+  assert.equal(stats.categoryMisses, 3);
+  // The unnarrowed list is a separate one.
+  assert.equal(stats.users, 0);
+
+  // The user's history changed: all their category lists go, others stay.
+  lists.invalidate(1);
+  lists.recommend(reader, 2, 3, undefined, 2, false, ['Drama']);
+  assert.equal(model.calls.length, 3);
+  lists.recommend(reader, 1, 3, undefined, 1, false, ['Comedy']);
+  assert.equal(model.calls.length, 4);
+  // A new model: every list goes.
+  const next = new FakeModel(100, new Set(), 50);
+  lists.use(next);
+  assert.deepEqual(list(lists.recommend(reader, 2, 2, undefined, 2, false, ['Drama'])), [52, 53]);
+  assert.equal(next.calls.length, 1);
+});
+
+test('narrowed requests the kept lists cannot answer go to the model', () => {
+  const model = new FakeModel();
+  const lists = new MaterializedLists({
+    depth: 10,
+    capacity: 10,
+    categories: { depth: 4, capacity: 100 },
+  }).use(model);
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['Drama']);
+  assert.equal(model.calls.length, 1);
+  // Two categories, more than a list holds, exact, a session: passed through as asked.
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['Drama', 'Comedy']);
+  lists.recommend(reader, 1, 5, undefined, 1, false, ['Drama']);
+  lists.recommend(reader, 1, 2, undefined, 1, true, ['Drama']);
+  lists.recommend(reader, 1, 2, undefined, null, false, ['Drama']);
+  assert.deepEqual(
+    model.calls.slice(1).map((call) => [call.k, call.exact, call.cacheKey, call.within]),
+    [
+      [2, false, 1, ['Drama', 'Comedy']],
+      [5, false, 1, ['Drama']],
+      [2, true, 1, ['Drama']],
+      [2, false, null, ['Drama']],
+    ],
+  );
+  // Blocked items leave fewer than k in the list: the model ranks past them.
+  const blocked = set(1, 2, 3);
+  assert.deepEqual(list(lists.recommend(reader, 1, 2, blocked, 1, false, ['Drama'])), [4, 5]);
+  const last = model.calls[model.calls.length - 1]!;
+  assert.deepEqual([last.k, last.blocked, last.within], [2, blocked, ['Drama']]);
+  assert.equal(lists.stats().deeper, 1);
+});
+
+test('warm ranks each user’s lists in every category ahead, within capacity', () => {
+  const model = new FakeModel(100, new Set([3]));
+  const lists = new MaterializedLists({
+    depth: 10,
+    capacity: 10,
+    categories: { depth: 4, capacity: 8 },
+  }).use(model);
+  lists.recommend(reader, 0, 2, undefined, 0, false, ['A']);
+  const steps = lists.warm(reader, 10, ['A', 'B']);
+  let yields = 0;
+  let step = steps.next();
+  while (step.done !== true) {
+    yields++;
+    step = steps.next();
+  }
+  // 8 lists fit: users 0 .. 3 in both categories; user 0's list in A was kept already.
+  assert.equal(step.value, 7);
+  assert.equal(yields, 4);
+  assert.equal(lists.stats().categoryLists, 8);
+  const calls = model.calls.length;
+  for (const user of [0, 1, 2]) {
+    assert.deepEqual(list(lists.recommend(reader, user, 2, undefined, user, false, ['B'])), [
+      user,
+      user + 1,
+    ]);
+  }
+  // User 3 has no list at all, and that is kept too.
+  assert.equal(lists.recommend(reader, 3, 2, undefined, 3, false, ['A']), undefined);
+  assert.equal(model.calls.length, calls);
+  // Without a model nothing is ranked.
+  const empty = new MaterializedLists({
+    depth: 10,
+    capacity: 10,
+    categories: { depth: 4, capacity: 8 },
+  });
+  assert.equal(empty.warm(reader, 10, ['A']).next().value, 0);
 });

@@ -1,12 +1,15 @@
 import type { IndexSet, Ranked } from '../models/top-k.js';
 import type { HistoryReader } from '../recommend/recommender.js';
 import type { CollaborativeModel } from './pipeline.js';
+import { CategoryLists, NO_LIST, type CategoryListOptions } from './category-lists.js';
 
 export interface MaterializedListOptions {
   /** Items kept per user: requests that need more are ranked afresh. */
   readonly depth: number;
   /** Users whose lists are kept (the least recently ranked go first). */
   readonly capacity: number;
+  /** Lists narrowed to one category, kept the same way (undefined: ranked afresh). */
+  readonly categories?: CategoryListOptions;
 }
 
 export interface MaterializedListStats {
@@ -15,10 +18,14 @@ export interface MaterializedListStats {
   readonly misses: number;
   /** Requests that needed more than a list holds and were ranked afresh. */
   readonly deeper: number;
+  /** Lists narrowed to one category kept, and how requests found them. */
+  readonly categoryLists: number;
+  readonly categoryHits: number;
+  readonly categoryMisses: number;
 }
 
 /** A user the model cannot personalize: remembered too, so they cost no history read. */
-const NOTHING: Ranked = { indices: new Int32Array(0), scores: new Float32Array(0) };
+const NOTHING = NO_LIST;
 
 /**
  * The collaborative source with each user's ranked list kept between requests: the first
@@ -33,6 +40,11 @@ const NOTHING: Ranked = { indices: new Int32Array(0), scores: new Float32Array(0
  * unblocked items, blocked ones included (the pipeline's filter stage removes them). Seen
  * items are never in a list (the model leaves them out, and seeing one changes the
  * history). A request needing more than the list holds is ranked afresh, uncached.
+ *
+ * A request narrowed to one category (its filter keeps only that category's items) reads
+ * the user's list within that category the same way, when `categories` is set: the
+ * model's category search costs tens of microseconds a request, and a product asks for
+ * the same few categories of a user again and again. `warm` fills them ahead.
  */
 export class MaterializedLists implements CollaborativeModel {
   private model: CollaborativeModel | undefined;
@@ -40,14 +52,23 @@ export class MaterializedLists implements CollaborativeModel {
   private hits = 0;
   private misses = 0;
   private deeper = 0;
+  private categoryHits = 0;
+  private categoryMisses = 0;
+  private readonly categoryLists: CategoryLists | undefined;
 
-  constructor(private readonly options: MaterializedListOptions) {}
+  constructor(private readonly options: MaterializedListOptions) {
+    this.categoryLists =
+      options.categories !== undefined && options.categories.capacity > 0
+        ? new CategoryLists(options.categories)
+        : undefined;
+  }
 
   /** Serves `model` from now on; every list of an earlier model is dropped. */
   use(model: CollaborativeModel | undefined): this {
     if (model !== this.model) {
       this.model = model;
       this.lists.clear();
+      this.categoryLists?.clear();
     }
     return this;
   }
@@ -55,14 +76,51 @@ export class MaterializedLists implements CollaborativeModel {
   /** The user's history changed: their next request ranks afresh. */
   invalidate(user: number): void {
     this.lists.delete(user);
+    this.categoryLists?.invalidate(user);
   }
 
   clear(): void {
     this.lists.clear();
+    this.categoryLists?.clear();
   }
 
   stats(): MaterializedListStats {
-    return { users: this.lists.size, hits: this.hits, misses: this.misses, deeper: this.deeper };
+    return {
+      users: this.lists.size,
+      hits: this.hits,
+      misses: this.misses,
+      deeper: this.deeper,
+      categoryLists: this.categoryLists?.size ?? 0,
+      categoryHits: this.categoryHits,
+      categoryMisses: this.categoryMisses,
+    };
+  }
+
+  /**
+   * Keeps the lists of users 0 .. users-1 in each of `categories`, as far as the store
+   * holds, yielding after each user, so that their first narrowed requests find them.
+   * Lists already kept are left as they are. Returns how many were ranked.
+   */
+  *warm(
+    reader: HistoryReader,
+    users: number,
+    categories: readonly string[],
+  ): Generator<void, number, void> {
+    const store = this.categoryLists;
+    const model = this.model;
+    if (store === undefined || model === undefined || categories.length === 0) return 0;
+    const last = Math.min(users, Math.floor(this.options.categories!.capacity / categories.length));
+    let ranked = 0;
+    for (let user = 0; user < last; user++) {
+      if (this.model !== model) return ranked;
+      for (const category of categories) {
+        if (store.has(user, category)) continue;
+        store.put(user, category, this.rankWithin(model, reader, user, category));
+        ranked++;
+      }
+      yield;
+    }
+    return ranked;
   }
 
   recommend(
@@ -77,14 +135,23 @@ export class MaterializedLists implements CollaborativeModel {
     const model = this.model;
     if (model === undefined) return undefined;
     if (k <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
-    // Only a user's own history (cacheKey = user) is materialized, not sessions; and a
-    // search narrowed to a category is already cheap.
-    if (
-      exact === true ||
-      cacheKey !== user ||
-      k > this.options.depth ||
-      (within !== undefined && within.length > 0)
-    )
+    // Only a user's own history (cacheKey = user) is materialized, not sessions.
+    if (exact === true || cacheKey !== user)
+      return model.recommend(reader, user, k, blocked, cacheKey, exact, within);
+    if (within !== undefined && within.length > 0) {
+      const store = this.categoryLists;
+      if (store === undefined || within.length !== 1 || k > store.listDepth)
+        return model.recommend(reader, user, k, blocked, cacheKey, exact, within);
+      const category = within[0]!;
+      let list = store.get(user, category);
+      if (list === undefined) {
+        this.categoryMisses++;
+        list = this.rankWithin(model, reader, user, category) ?? NO_LIST;
+        store.put(user, category, list);
+      } else this.categoryHits++;
+      return this.prefixOf(list, store.listDepth, model, reader, user, k, blocked, within);
+    }
+    if (k > this.options.depth)
       return model.recommend(reader, user, k, blocked, cacheKey, exact, within);
     let list = this.lists.get(user);
     if (list === undefined) {
@@ -92,6 +159,33 @@ export class MaterializedLists implements CollaborativeModel {
       list = model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NOTHING;
       this.remember(user, list);
     } else this.hits++;
+    return this.prefixOf(list, this.options.depth, model, reader, user, k, blocked, within);
+  }
+
+  private rankWithin(
+    model: CollaborativeModel,
+    reader: HistoryReader,
+    user: number,
+    category: string,
+  ): Ranked | undefined {
+    const depth = this.categoryLists!.listDepth;
+    return model.recommend(reader, user, depth, undefined, user, false, [category]);
+  }
+
+  /**
+   * The shortest prefix of a kept list holding k unblocked items (the pipeline's filter
+   * removes the blocked ones), or the model's own answer when the list runs out first.
+   */
+  private prefixOf(
+    list: Ranked,
+    depth: number,
+    model: CollaborativeModel,
+    reader: HistoryReader,
+    user: number,
+    k: number,
+    blocked: IndexSet | undefined,
+    within: readonly string[] | undefined,
+  ): Ranked | undefined {
     if (list === NOTHING) return undefined;
     if (blocked === undefined) return prefix(list, k);
     let unblocked = 0;
@@ -100,9 +194,9 @@ export class MaterializedLists implements CollaborativeModel {
       if (++unblocked === k) return prefix(list, position + 1);
     }
     // The list ran out: everything it holds, unless the model could rank more.
-    if (list.indices.length < this.options.depth) return list;
+    if (list.indices.length < depth) return list;
     this.deeper++;
-    return model.recommend(reader, user, k, blocked, cacheKey, exact, within);
+    return model.recommend(reader, user, k, blocked, user, false, within);
   }
 
   similar(item: number, k: number, blocked?: IndexSet): Ranked | undefined {
