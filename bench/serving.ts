@@ -386,8 +386,16 @@ async function main(): Promise<void> {
         ) as { importSeconds: number; trainSeconds: number });
         process.stdout.write(`reused the data and the model in ${KEPT_DATA}\n`);
       }
-      // Serving is ready once the model's indexes are built and users' vectors folded in.
+      // Serving is ready once the model's indexes are built, users' vectors folded in and
+      // their lists within each category ranked ahead.
       await server.waitForLog((line) => line.msg === "users' vectors folded in", 300_000);
+      const ranked = await server.waitForLog(
+        (line) => line.msg === 'category lists ranked ahead',
+        600_000,
+      );
+      process.stdout.write(
+        `${String(ranked['lists'])} category lists ranked ahead in ${String(ranked['ms'])} ms\n`,
+      );
       const rssLoaded = rssMb(server.pid);
 
       const random = createRandom(5);
@@ -469,7 +477,8 @@ async function main(): Promise<void> {
         say(
           `${ITEMS.toLocaleString('en')} items in ${CATEGORIES.length} categories, ${USERS.toLocaleString('en')} users, ` +
             `${INTERACTIONS.toLocaleString('en')} interactions (power-law users and items, price and year); ` +
-            `imported with \`kindred import\` in ${importSeconds.toFixed(1)} s, iALS (32 factors, 6 iterations) trained in ${trainSeconds.toFixed(1)} s.`,
+            `imported with \`kindred import\` in ${importSeconds.toFixed(1)} s, iALS (32 factors, 6 iterations) trained in ${trainSeconds.toFixed(1)} s; ` +
+            `after loading, the server ranked ${String(ranked['lists'])} users' lists within a category ahead in ${(Number(ranked['ms']) / 1000).toFixed(1)} s (serving.categoryLists) before the runs.`,
         );
         say(
           `Requests: \`GET /v1/users/{random}/recommendations?k=10&filter="<random category>" in categories&exclude=<5 random items>\`. ` +
