@@ -136,3 +136,29 @@ export function isConstant(node: Expression): boolean {
       return isConstant(node.value) && isConstant(node.low) && isConstant(node.high);
   }
 }
+
+/** Whether the expression reads the request (user, context or clock), not the item alone. */
+export function readsRequest(node: Expression): boolean {
+  switch (node.kind) {
+    case 'literal':
+    case 'list':
+      return false;
+    case 'name':
+      return node.scope === 'user' || node.scope === 'context' || node.scope === 'now';
+    case 'exists':
+      return readsRequest(node.target);
+    case 'not':
+    case 'negate':
+      return readsRequest(node.operand);
+    case 'and':
+    case 'or':
+      return node.operands.some(readsRequest);
+    case 'compare':
+    case 'arithmetic':
+      return readsRequest(node.left) || readsRequest(node.right);
+    case 'membership':
+      return readsRequest(node.element) || readsRequest(node.list);
+    case 'between':
+      return readsRequest(node.value) || readsRequest(node.low) || readsRequest(node.high);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Item } from '../domain/item.js';
-import { isConstant, type BoostNode } from './ast.js';
+import { isConstant, readsRequest, type BoostNode } from './ast.js';
 import {
   compileCondition,
   compileValue,
@@ -75,36 +75,47 @@ export function compileBoosts(source: string): CompiledBoosts {
   let explained:
     | { readonly bindings: RuleBindings | undefined; readonly boosts: readonly ExplainedBoost[] }
     | undefined;
+  const bindTo = (bindings: RuleBindings | undefined): ((item: Item) => number) => {
+    const env = environmentOf(bindings);
+    // Boosts that do not depend on the item multiply into one constant.
+    let constantProduct = 1;
+    const perItem: BoundBoost[] = [];
+    for (const boost of boosts) {
+      const condition = boost.condition?.(env);
+      if (condition?.constant && !condition.value) continue;
+      const factor = boost.factor(env);
+      if ((!condition || condition.constant) && factor.constant) {
+        if (isFactor(factor.value)) constantProduct *= factor.value;
+        continue;
+      }
+      perItem.push({
+        condition: condition && !condition.constant ? condition.fn : undefined,
+        factor: factor.constant ? () => factor.value : factor.fn,
+      });
+    }
+    if (perItem.length === 0) return () => constantProduct;
+    return (item) => {
+      let product = constantProduct;
+      for (const boost of perItem) {
+        if (boost.condition !== undefined && !boost.condition(item)) continue;
+        const factor = boost.factor(item);
+        if (isFactor(factor)) product *= factor;
+      }
+      return product;
+    };
+  };
+  // Boosts on the item alone bind to the same function for every request: once.
+  const itemOnly = nodes.every(
+    (node) =>
+      !readsRequest(node.factor) && (node.condition === undefined || !readsRequest(node.condition)),
+  );
+  let shared: ((item: Item) => number) | undefined;
   return {
     source,
     bind(bindings): (item: Item) => number {
-      const env = environmentOf(bindings);
-      // Boosts that do not depend on the item multiply into one constant.
-      let constantProduct = 1;
-      const perItem: BoundBoost[] = [];
-      for (const boost of boosts) {
-        const condition = boost.condition?.(env);
-        if (condition?.constant && !condition.value) continue;
-        const factor = boost.factor(env);
-        if ((!condition || condition.constant) && factor.constant) {
-          if (isFactor(factor.value)) constantProduct *= factor.value;
-          continue;
-        }
-        perItem.push({
-          condition: condition && !condition.constant ? condition.fn : undefined,
-          factor: factor.constant ? () => factor.value : factor.fn,
-        });
-      }
-      if (perItem.length === 0) return () => constantProduct;
-      return (item) => {
-        let product = constantProduct;
-        for (const boost of perItem) {
-          if (boost.condition !== undefined && !boost.condition(item)) continue;
-          const factor = boost.factor(item);
-          if (isFactor(factor)) product *= factor;
-        }
-        return product;
-      };
+      if (!itemOnly) return bindTo(bindings);
+      shared ??= bindTo(undefined);
+      return shared;
     },
     explain(item, bindings): readonly BoostEffect[] {
       // explain runs for each item of one response with the same bindings: bind once.

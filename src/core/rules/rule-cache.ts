@@ -2,9 +2,11 @@ import { compileBoosts } from './boosts.js';
 import { compileFilter } from './filter.js';
 import type { CompiledBoosts, CompiledFilter } from './types.js';
 
-type Entry =
-  | { readonly kind: 'filter'; readonly rule: CompiledFilter }
-  | { readonly kind: 'boosts'; readonly rule: CompiledBoosts };
+interface Entry<T> {
+  readonly rule: T;
+  /** When it was last asked for (a count of uses). */
+  used: number;
+}
 
 /**
  * Compiled rules by source text, least recently used dropped beyond `capacity` (filters
@@ -13,7 +15,10 @@ type Entry =
  */
 export class RuleCache {
   // A Map iterates in insertion order; re-inserting on every hit keeps the LRU first.
-  private readonly entries = new Map<string, Entry>();
+  // Filters and boosts apart, so the source text itself is the key.
+  private readonly filters = new Map<string, Entry<CompiledFilter>>();
+  private readonly boostRules = new Map<string, Entry<CompiledBoosts>>();
+  private uses = 0;
 
   constructor(private readonly capacity = 1000) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -22,33 +27,41 @@ export class RuleCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.filters.size + this.boostRules.size;
   }
 
   filter(source: string): CompiledFilter {
-    const entry = this.get(`f:${source}`, () => ({ kind: 'filter', rule: compileFilter(source) }));
-    if (entry.kind !== 'filter') throw new Error('rule cache keys are prefixed by kind');
-    return entry.rule;
+    return this.get(this.filters, source, compileFilter);
   }
 
   boosts(source: string): CompiledBoosts {
-    const entry = this.get(`b:${source}`, () => ({ kind: 'boosts', rule: compileBoosts(source) }));
-    if (entry.kind !== 'boosts') throw new Error('rule cache keys are prefixed by kind');
-    return entry.rule;
+    return this.get(this.boostRules, source, compileBoosts);
   }
 
-  private get(key: string, compile: () => Entry): Entry {
-    const cached = this.entries.get(key);
+  private get<T>(
+    entries: Map<string, Entry<T>>,
+    source: string,
+    compile: (source: string) => T,
+  ): T {
+    const cached = entries.get(source);
     if (cached !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached;
+      entries.delete(source);
+      entries.set(source, cached);
+      cached.used = this.uses++;
+      return cached.rule;
     }
-    const entry = compile();
-    this.entries.set(key, entry);
-    if (this.entries.size > this.capacity) {
-      this.entries.delete(this.entries.keys().next().value!);
-    }
-    return entry;
+    const rule = compile(source);
+    entries.set(source, { rule, used: this.uses++ });
+    if (this.size > this.capacity) this.dropLeastRecent();
+    return rule;
+  }
+
+  /** Each map's first entry is its least recently used; the older of the two goes. */
+  private dropLeastRecent(): void {
+    const filter = this.filters.entries().next().value;
+    const boosts = this.boostRules.entries().next().value;
+    if (boosts === undefined || (filter !== undefined && filter[1].used < boosts[1].used))
+      this.filters.delete(filter![0]);
+    else this.boostRules.delete(boosts[0]);
   }
 }

@@ -704,3 +704,27 @@ test('RuleCache compiles each source once and drops the least recently used', ()
   for (let i = 0; i < 1001; i++) defaultCapacity.filter(`year > ${i}`);
   assert.equal(defaultCapacity.size, 1000);
 });
+
+test('rules on the item alone are bound once and shared; rules reading the request bind per request', () => {
+  const first: RuleBindings = { user: { tier: 'gold' }, context: { max: 20 }, now: 1 };
+  const second: RuleBindings = { user: { tier: 'free' }, context: { max: 10 }, now: 2 };
+  const itemOnly = compileFilter('"Drama" in categories and year >= 1990');
+  assert.equal(itemOnly.bind(first), itemOnly.bind(second));
+  assert.equal(itemOnly.bind(first)(heat), true);
+  assert.equal(itemOnly.bind(second)(airplane), false);
+  for (const source of ['price < context.max', 'user.tier == "gold"', 'year < now']) {
+    const reading = compileFilter(source);
+    assert.notEqual(reading.bind(first), reading.bind(second), source);
+  }
+  assert.equal(compileFilter('price < context.max').bind(first)(heat), true);
+  assert.equal(compileFilter('price < context.max').bind(second)(heat), false);
+
+  const boosts = compileBoosts('boost(2) if price < 20; boost(3) if "Comedy" in categories');
+  assert.equal(boosts.bind(first), boosts.bind(second));
+  assert.equal(boosts.bind(first)(heat), 2);
+  assert.equal(boosts.bind(second)(airplane), 3);
+  const reading = compileBoosts('boost(2) if price < context.max');
+  assert.notEqual(reading.bind(first), reading.bind(second));
+  assert.equal(reading.bind(first)(heat), 2);
+  assert.equal(reading.bind(second)(heat), 1);
+});
