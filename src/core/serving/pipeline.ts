@@ -199,6 +199,8 @@ export class ServingPipeline {
   private readonly seeds: Int32Array;
   private readonly seedWeights: Float32Array;
   private seedCount = 0;
+  /** Whether `profile` ran for this request (seeds and affinity are current). */
+  private profiled = false;
   private accumulator: Float64Array;
   private readonly touched: Int32Array;
   private contentScratch: Float32Array<ArrayBuffer> | undefined;
@@ -328,6 +330,30 @@ export class ServingPipeline {
         this.historyValues,
       );
     this.markedCount = 0;
+    for (let at = 0; at < this.historyCount; at++) {
+      const item = this.historyItems[at]!;
+      if (item < 0 || item >= capacity) continue;
+      const type = this.historyTypes[at]!;
+      let mark = 0;
+      if (scenario.negativeTypes[type] === 1) mark = NEGATIVE;
+      else if (scenario.seenTypes[type] === 1) mark = SEEN;
+      if (mark !== 0 && this.marks[item] === 0) {
+        this.marks[item] = mark;
+        this.markedList[this.markedCount++] = item;
+      } else if (mark === NEGATIVE) this.marks[item] = NEGATIVE;
+    }
+    this.profiled = false;
+  }
+
+  /**
+   * The subject's seeds (latest positive items) and category affinity, from the history
+   * `prepare` read: computed on first use, since only some sources and the ranker's
+   * features read them, and a request of the plain collaborative source does not.
+   */
+  private profile(world: ServingWorld): void {
+    if (this.profiled) return;
+    this.profiled = true;
+    const capacity = Math.max(world.catalog.capacity, 1);
     this.seedCount = 0;
     const categoryCount = this.categories.categoryCount;
     if (this.affinity.length < categoryCount) this.affinity = new Float32Array(categoryCount * 2);
@@ -336,26 +362,17 @@ export class ServingPipeline {
     for (let at = 0; at < this.historyCount; at++) {
       const item = this.historyItems[at]!;
       if (item < 0 || item >= capacity) continue;
-      const type = this.historyTypes[at]!;
-      const signal = world.types.signal(type, this.historyValues[at]!);
-      let mark = 0;
-      if (scenario.negativeTypes[type] === 1) mark = NEGATIVE;
-      else if (scenario.seenTypes[type] === 1) mark = SEEN;
-      if (mark !== 0 && this.marks[item] === 0) {
-        this.marks[item] = mark;
-        this.markedList[this.markedCount++] = item;
-      } else if (mark === NEGATIVE) this.marks[item] = NEGATIVE;
-      if (signal > 0) {
-        if (this.seedCount < this.seedLimit && !this.isSeed(item)) {
-          this.seeds[this.seedCount] = item;
-          this.seedWeights[this.seedCount++] = 1 / (1 + this.seedCount);
-        }
-        if (item < this.categories.itemCount) {
-          const { itemOffsets, itemCategories } = this.categories;
-          for (let c = itemOffsets[item]!; c < itemOffsets[item + 1]!; c++) {
-            this.affinity[itemCategories[c]!]! += signal;
-            affinityTotal += signal;
-          }
+      const signal = world.types.signal(this.historyTypes[at]!, this.historyValues[at]!);
+      if (!(signal > 0)) continue;
+      if (this.seedCount < this.seedLimit && !this.isSeed(item)) {
+        this.seeds[this.seedCount] = item;
+        this.seedWeights[this.seedCount++] = 1 / (1 + this.seedCount);
+      }
+      if (item < this.categories.itemCount) {
+        const { itemOffsets, itemCategories } = this.categories;
+        for (let c = itemOffsets[item]!; c < itemOffsets[item + 1]!; c++) {
+          this.affinity[itemCategories[c]!]! += signal;
+          affinityTotal += signal;
         }
       }
     }
@@ -563,6 +580,7 @@ export class ServingPipeline {
 
   /** Neighbours of the latest items, each seed's list weighted down with its age. */
   private recent(world: ServingWorld, budget: number): Ranked | undefined {
+    this.profile(world);
     if (world.cf === undefined || this.seedCount === 0) return undefined;
     let touched = 0;
     for (let s = 0; s < this.seedCount; s++) {
@@ -582,6 +600,7 @@ export class ServingPipeline {
 
   private content(world: ServingWorld, budget: number): Ranked | undefined {
     const model = world.content;
+    this.profile(world);
     if (model === undefined || this.seedCount === 0) return undefined;
     const rows = model.itemVectors.rows;
     let seeds = 0;
@@ -602,6 +621,7 @@ export class ServingPipeline {
 
   /** Trending within the user's favourite categories, scaled by their affinity. */
   private categoryPopular(world: ServingWorld, budget: number): Ranked | undefined {
+    this.profile(world);
     const categories = this.categories;
     let touched = 0;
     for (let pick = 0; pick < TOP_CATEGORIES; pick++) {
@@ -767,8 +787,10 @@ export class ServingPipeline {
     const ranker = request.scenario.ranker ? request.ranker : undefined;
     const ranking = ranker !== undefined && ranker.features === FEATURE_COUNT;
     // The blend reads the source features alone; the rest are needed for the page only.
-    if (ranking) computeFeatures(set, world, this.affinity, request.now, this.features);
-    else normalizeSources(set, this.features);
+    if (ranking) {
+      this.profile(world);
+      computeFeatures(set, world, this.affinity, request.now, this.features);
+    } else normalizeSources(set, this.features);
     this.itemFeaturesDone = ranking;
     this.blend(request.scenario.sources);
     let scorer: 'blend' | 'ranker' = 'blend';
@@ -902,8 +924,10 @@ export class ServingPipeline {
         slot >= 0 &&
         set.alive(slot) &&
         (this.itemFeaturesDone || request.pageFeatures !== false || request.explain);
-      if (rowed && !this.itemFeaturesDone)
+      if (rowed && !this.itemFeaturesDone) {
+        this.profile(world);
         computeItemFeatures(set, world, this.affinity, request.now, this.features, slot);
+      }
       if (rowed)
         for (let f = 0; f < FEATURE_COUNT; f++)
           features[position * FEATURE_COUNT + f] = this.features[slot * FEATURE_COUNT + f]!;
