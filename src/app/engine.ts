@@ -39,6 +39,9 @@ export interface StartOptions {
  * The engine as the roles see it: the log, the read models kept level with it, the
  * write path, and snapshots that make restarts fast. No HTTP here.
  */
+/** Rows added since the last pack before histories are packed again (or a quarter of all). */
+const PACK_MIN_ROWS = 100_000;
+
 export class Engine {
   readonly readModels: ReadModels;
   /** Full-text search over the catalog: a read model fed after the catalog. */
@@ -53,6 +56,7 @@ export class Engine {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private lastSnapshotCheckpoint = 0;
   private snapshotRunning: Promise<void> | undefined;
+  private packing = false;
   private closed = false;
 
   constructor(parts: EngineParts) {
@@ -104,8 +108,12 @@ export class Engine {
       'read models ready',
     );
     if (options.follow) {
+      this.packHistories();
       this.projector.follow();
-      this.readModels.onApplied(() => this.maybeSnapshot());
+      this.readModels.onApplied(() => {
+        this.maybeSnapshot();
+        this.maybePackHistories();
+      });
       this.snapshotTimer = setInterval(
         () => void this.snapshotIfBehind(),
         this.config.snapshots.everySeconds * 1000,
@@ -139,6 +147,37 @@ export class Engine {
     } catch (error) {
       this.logger.warn({ err: error }, 'snapshot unreadable; replaying the log');
     }
+  }
+
+  /**
+   * Lays each user's interactions out contiguously again once many were added since the
+   * last time (see InteractionHistories.pack), a few ms at a time between requests.
+   */
+  private maybePackHistories(): void {
+    const histories = this.readModels.histories;
+    if (histories.unpackedRows >= Math.max(PACK_MIN_ROWS, histories.written / 4))
+      this.packHistories();
+  }
+
+  private packHistories(): void {
+    if (this.packing || this.closed) return;
+    this.packing = true;
+    const started = performance.now();
+    void runInSlices(this.readModels.histories.pack(), { keepGoing: () => !this.closed })
+      .then(
+        () =>
+          this.logger.debug(
+            {
+              rows: this.readModels.histories.written,
+              ms: Math.round(performance.now() - started),
+            },
+            'histories packed',
+          ),
+        (error: unknown) => this.logger.error({ err: error }, 'packing histories failed'),
+      )
+      .finally(() => {
+        this.packing = false;
+      });
   }
 
   private maybeSnapshot(): void {
