@@ -33,6 +33,7 @@ import type { Engine } from '../engine.js';
 import type { ModelServing } from '../training/model-serving.js';
 import { ImpressionWriter } from './impression-writer.js';
 import { RecommendationLog } from './recommendation-log.js';
+import { excludedItems } from './excluded-items.js';
 import { runInSlices } from '../run-in-slices.js';
 import type { Recommender } from '../../core/recommend/recommender.js';
 
@@ -336,15 +337,10 @@ export class RecommendationService {
       resolved.fallback.includes('content')
     )
       this.ensureContent();
-    let exclude: Set<number> | undefined;
-    if (params.exclude !== undefined || continued !== undefined) {
-      exclude = new Set<number>();
-      for (const id of params.exclude ?? []) {
-        const index = models.catalog.ids.indexOf(id);
-        if (index !== undefined) exclude.add(index);
-      }
-      if (continued !== undefined) for (const item of continued.served()) exclude.add(item);
-    }
+    const exclude =
+      params.exclude !== undefined || continued !== undefined
+        ? excludedItems(models.catalog.ids, params.exclude ?? [], continued?.served() ?? [])
+        : undefined;
     const hasRules =
       scenario.config.filter !== undefined ||
       scenario.config.boost !== undefined ||

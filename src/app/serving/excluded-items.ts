@@ -1,0 +1,37 @@
+import type { IdMap } from '../../core/projections/id-map.js';
+import type { IndexSet } from '../../core/models/top-k.js';
+
+/** Up to this many excluded ids are compared by id; more are looked up once. */
+const BY_ID_LIMIT = 32;
+
+/**
+ * The items a request leaves out: its exclude list (external ids) and the items of pages
+ * already served (indexes). A short exclude list is checked by id, against the id of each
+ * candidate asked about: a request asks about a few dozen candidates, whose ids it reads
+ * for its answer anyway, while looking each excluded id up in a catalog-sized map costs a
+ * scattered read or more per id, most of them for items that were never candidates. A
+ * long list is looked up once.
+ */
+export function excludedItems(
+  ids: IdMap,
+  excludedIds: readonly string[],
+  served: readonly number[],
+): IndexSet {
+  const indexes = new Set<number>(served);
+  if (excludedIds.length > BY_ID_LIMIT) {
+    for (const id of excludedIds) {
+      const index = ids.indexOf(id);
+      if (index !== undefined) indexes.add(index);
+    }
+    return indexes;
+  }
+  if (excludedIds.length === 0) return indexes;
+  const byId = new Set(excludedIds);
+  return {
+    has: (index) => {
+      if (indexes.has(index)) return true;
+      const id = ids.idOf(index);
+      return id !== null && byId.has(id);
+    },
+  };
+}
