@@ -191,6 +191,10 @@ export class RecommendationService {
             depth: settings.materializedDepth,
             capacity: settings.materializedUsers,
             categories: { depth: settings.categoryListDepth, capacity: settings.categoryLists },
+            counters: {
+              users: telemetry.cache('kept-lists'),
+              categories: telemetry.cache('category-lists'),
+            },
           })
         : undefined;
     this.world = this.buildWorld(readModels);

@@ -481,3 +481,25 @@ test('warm ranks each user’s lists in every category ahead, within capacity', 
   });
   assert.equal(empty.warm(reader, 10, ['A']).next().value, 0);
 });
+
+test('counters hear of every lookup of a kept list', () => {
+  const counted = { users: [0, 0], categories: [0, 0] };
+  const counter = (into: number[]) => ({
+    hit: () => void into[0]!++,
+    miss: () => void into[1]!++,
+  });
+  const lists = new MaterializedLists({
+    depth: 10,
+    capacity: 10,
+    categories: { depth: 4, capacity: 10 },
+    counters: { users: counter(counted.users), categories: counter(counted.categories) },
+  }).use(new FakeModel());
+  lists.recommend(reader, 1, 2, undefined, 1);
+  lists.recommend(reader, 1, 2, undefined, 1);
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['A']);
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['A']);
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['A']);
+  // Passed through: not a lookup.
+  lists.recommend(reader, 1, 2, undefined, 1, true, ['A']);
+  assert.deepEqual(counted, { users: [1, 1], categories: [2, 1] });
+});

@@ -10,6 +10,13 @@ export interface MaterializedListOptions {
   readonly capacity: number;
   /** Lists narrowed to one category, kept the same way (undefined: ranked afresh). */
   readonly categories?: CategoryListOptions;
+  /** Told of every lookup of a kept list (metrics). */
+  readonly counters?: { readonly users?: HitCounter; readonly categories?: HitCounter };
+}
+
+export interface HitCounter {
+  hit(): void;
+  miss(): void;
 }
 
 export interface MaterializedListStats {
@@ -146,9 +153,13 @@ export class MaterializedLists implements CollaborativeModel {
       let list = store.get(user, category);
       if (list === undefined) {
         this.categoryMisses++;
+        this.options.counters?.categories?.miss();
         list = this.rankWithin(model, reader, user, category) ?? NO_LIST;
         store.put(user, category, list);
-      } else this.categoryHits++;
+      } else {
+        this.categoryHits++;
+        this.options.counters?.categories?.hit();
+      }
       return this.prefixOf(list, store.listDepth, model, reader, user, k, blocked, within);
     }
     if (k > this.options.depth)
@@ -156,9 +167,13 @@ export class MaterializedLists implements CollaborativeModel {
     let list = this.lists.get(user);
     if (list === undefined) {
       this.misses++;
+      this.options.counters?.users?.miss();
       list = model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NOTHING;
       this.remember(user, list);
-    } else this.hits++;
+    } else {
+      this.hits++;
+      this.options.counters?.users?.hit();
+    }
     return this.prefixOf(list, this.options.depth, model, reader, user, k, blocked, within);
   }
 
