@@ -3,36 +3,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startModelServer, type ModelServer } from './support/model-server.js';
-import { plantedInteractions, TEST_PIPELINE } from './support/planted-data.js';
-import { IvfSearcher } from '../src/core/models/ivf.js';
-
-/** The test pipeline's iALS alone: an index can stand in only for a pure factor model. */
-const IALS_ONLY = JSON.stringify({
-  ...(JSON.parse(TEST_PIPELINE) as Record<string, unknown>),
-  components: [
-    (JSON.parse(TEST_PIPELINE) as { components: unknown[] }).components.find(
-      (component) => (component as { kind: string }).kind === 'ials',
-    ),
-  ],
-});
+import { plantedInteractions } from './support/planted-data.js';
+import { IALS_ONLY_PIPELINE, indexSearches } from './support/index-searches.js';
 
 interface Answer {
   items: { id: string; score: number }[];
 }
 
-/** Searches of any inner-product index, counted by wrapping the searcher's method. */
-let indexSearches = 0;
-const search = IvfSearcher.prototype.search;
-IvfSearcher.prototype.search = function (this: IvfSearcher, ...args) {
-  indexSearches++;
-  return search.apply(this, args);
-};
-
 let kindred: ModelServer;
 const data = plantedInteractions();
 before(async () => {
   kindred = await startModelServer({
-    KINDRED_TRAINING_PIPELINE: IALS_ONLY,
+    KINDRED_TRAINING_PIPELINE: IALS_ONLY_PIPELINE,
     KINDRED_SERVING_ANN_MIN_ITEMS: '100',
   });
   await kindred.record(data.events);
@@ -67,18 +49,18 @@ test('the index is attached after the model loads and serves what a full scan wo
     const expected = new Set([...exact.indices].map((item) => readModels.catalog.ids.idOf(item)));
 
     // `exact=true` ranks every item, without the index: exactly the full scan's list.
-    const beforeExact = indexSearches;
+    const beforeExact = indexSearches();
     const exactly = await kindred.client.get<Answer>(
       `/v1/users/${userId}/recommendations?k=10&exact=true`,
     );
     assert.equal(exactly.status, 200, exactly.text);
-    assert.equal(indexSearches, beforeExact, 'exact=true did not search the index');
+    assert.equal(indexSearches(), beforeExact, 'exact=true did not search the index');
     assert.deepEqual(new Set(exactly.body.items.map((item) => item.id)), expected, userId);
 
-    const beforePlain = indexSearches;
+    const beforePlain = indexSearches();
     const served = await kindred.client.get<Answer>(`/v1/users/${userId}/recommendations?k=10`);
     assert.equal(served.status, 200, served.text);
-    assert.ok(indexSearches > beforePlain, 'without it, the index is searched');
+    assert.ok(indexSearches() > beforePlain, 'without it, the index is searched');
     const ids = served.body.items.map((item) => item.id);
     assert.equal(ids.length, 10);
     // Unseen items of the user's own block, as the planted structure says.
