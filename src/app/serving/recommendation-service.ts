@@ -185,11 +185,13 @@ export class RecommendationService {
     );
     this.impressions = new ImpressionWriter(engine.writes, settings.impressionFlushMs, logger);
     this.sessionType = readModels.interactionTypes.indexOf('click') ?? 0;
+    const keepsUsers = settings.materializedDepth > 0 && settings.materializedUsers > 0;
     this.materialized =
-      settings.materializedDepth > 0 && settings.materializedUsers > 0
+      keepsUsers || settings.categoryLists > 0
         ? new MaterializedLists({
-            depth: settings.materializedDepth,
-            capacity: settings.materializedUsers,
+            // Depth 0: unfiltered requests go to the model every time.
+            depth: keepsUsers ? settings.materializedDepth : 0,
+            capacity: keepsUsers ? settings.materializedUsers : 0,
             categories: { depth: settings.categoryListDepth, capacity: settings.categoryLists },
             counters: {
               users: telemetry.cache('kept-lists'),

@@ -433,3 +433,19 @@ test('counters hear of every lookup of a kept list', () => {
   lists.recommend(reader, 1, 2, undefined, 1, true, ['A']);
   assert.deepEqual(counted, { users: [1, 1], categories: [2, 1] });
 });
+
+test('category lists work without unfiltered ones (depth 0)', () => {
+  const model = new FakeModel();
+  const lists = new MaterializedLists({
+    depth: 0,
+    capacity: 0,
+    categories: { depth: 4, capacity: 10 },
+  }).use(model);
+  lists.recommend(reader, 1, 2, undefined, 1);
+  lists.recommend(reader, 1, 2, undefined, 1);
+  assert.equal(model.calls.length, 2, 'unfiltered requests go to the model');
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['A']);
+  lists.recommend(reader, 1, 2, undefined, 1, false, ['A']);
+  assert.equal(model.calls.length, 3, 'the narrowed list is kept');
+  assert.equal(lists.stats().users, 0);
+});
