@@ -113,6 +113,18 @@ function parseQuery(query: string, maxK: number): RawParams | undefined {
   return raw;
 }
 
+/** The text parameters the route takes as they come, each with what the schema allows. */
+const TEXT_PARAMS: Readonly<Record<string, (value: string) => boolean>> = {
+  scenario: (value) => SCENARIO.test(value),
+  filter: (value) => value.length <= MAX_RULE,
+  boost: (value) => value.length <= MAX_RULE,
+  exclude: (value) => value.length <= MAX_EXCLUDE,
+  diversity: (value) => DIVERSITY.test(value),
+  recommendationId: (value) => value.length >= 1 && value.length <= 64,
+};
+
+type TextParam = 'scenario' | 'filter' | 'boost' | 'exclude' | 'diversity' | 'recommendationId';
+
 /** Sets one parameter; false for anything the route's schema would not take as is. */
 function take(raw: RawParams, key: string, value: string, maxK: number): boolean {
   switch (key) {
@@ -124,35 +136,17 @@ function take(raw: RawParams, key: string, value: string, maxK: number): boolean
       raw[key] = number;
       return true;
     }
-    case 'scenario':
-      if (raw.scenario !== undefined || !SCENARIO.test(value)) return false;
-      raw.scenario = value;
-      return true;
-    case 'filter':
-    case 'boost':
-      if (raw[key] !== undefined || value.length > MAX_RULE) return false;
-      raw[key] = value;
-      return true;
-    case 'exclude':
-      if (raw.exclude !== undefined || value.length > MAX_EXCLUDE) return false;
-      raw.exclude = value;
-      return true;
-    case 'diversity':
-      if (raw.diversity !== undefined || !DIVERSITY.test(value)) return false;
-      raw.diversity = value;
-      return true;
-    case 'recommendationId':
-      if (raw.recommendationId !== undefined || value.length < 1 || value.length > 64) return false;
-      raw.recommendationId = value;
-      return true;
     case 'explain':
       // Explanations go through the framework's serializer.
       if (raw.explain !== undefined || value !== 'false') return false;
       raw.explain = false;
       return true;
-    default:
-      return false;
   }
+  const allowed = Object.hasOwn(TEXT_PARAMS, key) ? TEXT_PARAMS[key] : undefined;
+  // Unknown and repeated parameters are the framework's to judge.
+  if (allowed === undefined || raw[key as TextParam] !== undefined || !allowed(value)) return false;
+  raw[key as TextParam] = value;
+  return true;
 }
 
 /** A query or path component decoded like the framework does ('+' is a space in queries). */

@@ -17,19 +17,21 @@ export function excludedItems(
   excludedIds: readonly string[],
   served: readonly number[],
 ): IndexSet {
-  const indexes = new Set<number>(served);
   if (excludedIds.length > BY_ID_LIMIT) {
+    const indexes = new Set<number>(served);
     for (const id of excludedIds) {
       const index = ids.indexOf(id);
       if (index !== undefined) indexes.add(index);
     }
     return indexes;
   }
-  if (excludedIds.length === 0) return indexes;
+  if (excludedIds.length === 0) return new Set<number>(served);
   const byId = new Set(excludedIds);
+  // Most requests page nothing on: then only the ids are compared.
+  const indexes = served.length > 0 ? new Set<number>(served) : undefined;
   return {
     has: (index) => {
-      if (indexes.has(index)) return true;
+      if (indexes?.has(index) === true) return true;
       const id = ids.idOf(index);
       return id !== null && byId.has(id);
     },

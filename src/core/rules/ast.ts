@@ -114,51 +114,40 @@ export interface BoostNode {
 
 /** Whether a node reads no item, user, context or clock, so it can be folded once. */
 export function isConstant(node: Expression): boolean {
-  switch (node.kind) {
-    case 'literal':
-    case 'list':
-      return true;
-    case 'name':
-    case 'exists':
-      return false;
-    case 'not':
-    case 'negate':
-      return isConstant(node.operand);
-    case 'and':
-    case 'or':
-      return node.operands.every(isConstant);
-    case 'compare':
-    case 'arithmetic':
-      return isConstant(node.left) && isConstant(node.right);
-    case 'membership':
-      return isConstant(node.element) && isConstant(node.list);
-    case 'between':
-      return isConstant(node.value) && isConstant(node.low) && isConstant(node.high);
-  }
+  return !someName(node, () => true);
 }
 
 /** Whether the expression reads the request (user, context or clock), not the item alone. */
 export function readsRequest(node: Expression): boolean {
+  return someName(
+    node,
+    (name) => name.scope === 'user' || name.scope === 'context' || name.scope === 'now',
+  );
+}
+
+/** Whether any name below `node` passes `test` (an `exists` counts the name it tests). */
+function someName(node: Expression, test: (name: NameNode) => boolean): boolean {
+  const some = (child: Expression): boolean => someName(child, test);
   switch (node.kind) {
     case 'literal':
     case 'list':
       return false;
     case 'name':
-      return node.scope === 'user' || node.scope === 'context' || node.scope === 'now';
+      return test(node);
     case 'exists':
-      return readsRequest(node.target);
+      return test(node.target);
     case 'not':
     case 'negate':
-      return readsRequest(node.operand);
+      return some(node.operand);
     case 'and':
     case 'or':
-      return node.operands.some(readsRequest);
+      return node.operands.some(some);
     case 'compare':
     case 'arithmetic':
-      return readsRequest(node.left) || readsRequest(node.right);
+      return some(node.left) || some(node.right);
     case 'membership':
-      return readsRequest(node.element) || readsRequest(node.list);
+      return some(node.element) || some(node.list);
     case 'between':
-      return readsRequest(node.value) || readsRequest(node.low) || readsRequest(node.high);
+      return some(node.value) || some(node.low) || some(node.high);
   }
 }

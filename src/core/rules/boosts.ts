@@ -1,6 +1,7 @@
 import type { Item } from '../domain/item.js';
 import { isConstant, readsRequest, type BoostNode } from './ast.js';
 import {
+  bindingOnceIfItemOnly,
   compileCondition,
   compileValue,
   environmentOf,
@@ -104,19 +105,13 @@ export function compileBoosts(source: string): CompiledBoosts {
       return product;
     };
   };
-  // Boosts on the item alone bind to the same function for every request: once.
-  const itemOnly = nodes.every(
+  const reads = nodes.some(
     (node) =>
-      !readsRequest(node.factor) && (node.condition === undefined || !readsRequest(node.condition)),
+      readsRequest(node.factor) || (node.condition !== undefined && readsRequest(node.condition)),
   );
-  let shared: ((item: Item) => number) | undefined;
   return {
     source,
-    bind(bindings): (item: Item) => number {
-      if (!itemOnly) return bindTo(bindings);
-      shared ??= bindTo(undefined);
-      return shared;
-    },
+    bind: bindingOnceIfItemOnly(reads, bindTo),
     explain(item, bindings): readonly BoostEffect[] {
       // explain runs for each item of one response with the same bindings: bind once.
       if (explained === undefined || bindings === undefined || explained.bindings !== bindings) {

@@ -19,6 +19,19 @@ export interface Environment {
   readonly now: number;
 }
 
+/**
+ * `bindTo` as a rule's `bind`: per request when the rule reads the request, else once, the
+ * same function for every request (a rule on the item alone binds to nothing new).
+ */
+export function bindingOnceIfItemOnly<F>(
+  readsRequest: boolean,
+  bindTo: (bindings: RuleBindings | undefined) => F,
+): (bindings: RuleBindings | undefined) => F {
+  if (readsRequest) return bindTo;
+  let shared: F | undefined;
+  return () => (shared ??= bindTo(undefined));
+}
+
 export function environmentOf(bindings: RuleBindings | undefined): Environment {
   const now = bindings?.now ?? Math.floor(Date.now() / 1000);
   if (bindings === undefined) return { user: undefined, context: undefined, now };

@@ -1,6 +1,6 @@
 import type { Item } from '../domain/item.js';
 import { readsRequest } from './ast.js';
-import { compileCondition, environmentOf } from './compile.js';
+import { bindingOnceIfItemOnly, compileCondition, environmentOf } from './compile.js';
 import { parseFilter } from './parser.js';
 import { requiredCategories } from './required-categories.js';
 import { checkFilter } from './type-check.js';
@@ -19,16 +19,9 @@ export function compileFilter(source: string): CompiledFilter {
     if (!bound.constant) return bound.fn;
     return bound.value ? ACCEPT_ALL : REJECT_ALL;
   };
-  // A filter on the item alone binds to the same predicate for every request: once.
-  let shared: ((item: Item) => boolean) | undefined;
-  const itemOnly = !readsRequest(expression);
   return {
     source,
     requiredCategories: requiredCategories(expression),
-    bind(bindings): (item: Item) => boolean {
-      if (!itemOnly) return bindTo(bindings);
-      shared ??= bindTo(undefined);
-      return shared;
-    },
+    bind: bindingOnceIfItemOnly(readsRequest(expression), bindTo),
   };
 }

@@ -48,10 +48,8 @@ export class CategoryLists {
 
   /** The kept list (NO_LIST when the model had none), or undefined when not kept or stale. */
   get(user: number, category: string): Ranked | undefined {
-    const column = this.columns.get(category);
-    if (column === undefined) return undefined;
-    const slot = this.slotOf.get(key(user, column));
-    if (slot === undefined || this.generations[slot] !== this.generationOf(user)) return undefined;
+    const slot = this.currentSlot(user, category);
+    if (slot === undefined) return undefined;
     const length = this.lengths[slot]!;
     if (length < 0) return NO_LIST;
     const start = slot * this.depth;
@@ -62,7 +60,16 @@ export class CategoryLists {
   }
 
   has(user: number, category: string): boolean {
-    return this.get(user, category) !== undefined;
+    return this.currentSlot(user, category) !== undefined;
+  }
+
+  /** The slot of the user's list in that category, unless not kept or stale. */
+  private currentSlot(user: number, category: string): number | undefined {
+    const column = this.columns.get(category);
+    if (column === undefined) return undefined;
+    const slot = this.slotOf.get(key(user, column));
+    if (slot === undefined || this.generations[slot] !== this.generationOf(user)) return undefined;
+    return slot;
   }
 
   /** Keeps `list` (its first `depth` entries; undefined: the model had nothing). */

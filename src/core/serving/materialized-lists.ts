@@ -31,9 +31,6 @@ export interface MaterializedListStats {
   readonly categoryMisses: number;
 }
 
-/** A user the model cannot personalize: remembered too, so they cost no history read. */
-const NOTHING = NO_LIST;
-
 /**
  * The collaborative source with each user's ranked list kept between requests: the first
  * request of a user ranks the catalog once, `depth` deep, and later requests read that
@@ -168,7 +165,8 @@ export class MaterializedLists implements CollaborativeModel {
     if (list === undefined) {
       this.misses++;
       this.options.counters?.users?.miss();
-      list = model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NOTHING;
+      // A user the model cannot personalize is remembered too: no history read next time.
+      list = model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NO_LIST;
       this.remember(user, list);
     } else {
       this.hits++;
@@ -201,7 +199,7 @@ export class MaterializedLists implements CollaborativeModel {
     blocked: IndexSet | undefined,
     within: readonly string[] | undefined,
   ): Ranked | undefined {
-    if (list === NOTHING) return undefined;
+    if (list === NO_LIST) return undefined;
     if (blocked === undefined) return prefix(list, k);
     let unblocked = 0;
     for (let position = 0; position < list.indices.length; position++) {
