@@ -205,12 +205,13 @@ export class Engine {
       const contents = detachSnapshot(this.readModels.snapshot());
       const heldMs = performance.now() - started;
       const bytes = (await runInSlices(encodeSnapshotInSlices(contents)))!;
-      await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes);
+      const byteLength = bytes.byteLength;
+      await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes, { handOver: true });
       this.lastSnapshotCheckpoint = contents.checkpoint;
       this.logger.info(
         {
           checkpoint: contents.checkpoint,
-          bytes: bytes.byteLength,
+          bytes: byteLength,
           ms: Math.round(performance.now() - started),
           heldMs: Math.round(heldMs),
         },

@@ -192,6 +192,23 @@ export function runStateStoreContract(name: string, factory: StateStoreFactory):
       assertBytes(entry?.value, large);
     });
 
+    withStore(
+      'values handed over are stored whole, views of part of a buffer too',
+      async ({ store }) => {
+        const large = new Uint8Array(randomBytes(20 * 1024 * 1024));
+        const expected = large.slice();
+        await store.put(NS, 'whole', large, { handOver: true });
+        const whole = new Uint8Array(randomBytes(20 * 1024 * 1024 + 16));
+        const part = whole.subarray(8, 8 + 20 * 1024 * 1024);
+        const partExpected = part.slice();
+        await store.put(NS, 'part', part, { handOver: true });
+        await store.put(NS, 'small', bytes('small'), { handOver: true });
+        assertBytes(await store.get(NS, 'whole'), expected);
+        assertBytes(await store.get(NS, 'part'), partExpected);
+        assertBytes(await store.get(NS, 'small'), bytes('small'));
+      },
+    );
+
     withStore('stored values are not shared with callers', async ({ store }) => {
       const value = bytes('original');
       await store.put(NS, 'k', value);

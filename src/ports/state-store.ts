@@ -10,6 +10,15 @@ export interface ListOptions {
   readonly limit?: number;
 }
 
+export interface PutOptions {
+  /**
+   * The caller will not read or change `value` again: the adapter may take its memory
+   * instead of copying it (the SQLite adapter hands a large value to its writer thread
+   * whole; copying a 90 MB snapshot there held the event loop for over 100 ms).
+   */
+  readonly handOver?: boolean;
+}
+
 /**
  * Durable key-value state beside the log: projection snapshots and checkpoints, model
  * artifacts, and small configuration records (scenarios, API keys). Keys sort bytewise
@@ -19,7 +28,7 @@ export interface ListOptions {
 export interface StateStore {
   get(namespace: string, key: string): Promise<Uint8Array | undefined>;
   /** Write is durable when the promise resolves; replaces any previous value. */
-  put(namespace: string, key: string, value: Uint8Array): Promise<void>;
+  put(namespace: string, key: string, value: Uint8Array, options?: PutOptions): Promise<void>;
   /** True when something was deleted. */
   delete(namespace: string, key: string): Promise<boolean>;
   /** Entries in key order. */

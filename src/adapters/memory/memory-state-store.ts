@@ -1,4 +1,4 @@
-import type { ListOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
+import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
 
 /** In-process state store for unit tests and throwaway runs; nothing survives the process. */
 export class MemoryStateStore implements StateStore {
@@ -12,14 +12,19 @@ export class MemoryStateStore implements StateStore {
     return value === undefined ? undefined : value.slice();
   }
 
-  async put(namespace: string, key: string, value: Uint8Array): Promise<void> {
+  async put(
+    namespace: string,
+    key: string,
+    value: Uint8Array,
+    options: PutOptions = {},
+  ): Promise<void> {
     this.assertOpen();
     let entries = this.namespaces.get(namespace);
     if (entries === undefined) {
       entries = new Map();
       this.namespaces.set(namespace, entries);
     }
-    entries.set(key, new Uint8Array(value));
+    entries.set(key, options.handOver === true ? value : new Uint8Array(value));
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {

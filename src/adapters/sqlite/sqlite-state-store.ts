@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ListOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
+import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
 import type {
   LargeValueReply,
   LargeValueWorkerSetup,
@@ -113,12 +113,17 @@ export class SqliteStateStore implements StateStore {
     return value === undefined ? undefined : asPlainBytes(value);
   }
 
-  async put(namespace: string, key: string, value: Uint8Array): Promise<void> {
+  async put(
+    namespace: string,
+    key: string,
+    value: Uint8Array,
+    options: PutOptions = {},
+  ): Promise<void> {
     this.assertOpen();
     if (value.byteLength >= LARGE_VALUE_BYTES && this.path !== ':memory:') {
       this.largeInFlight++;
       const written = this.writesDone
-        .then(() => this.writeInWorker(namespace, key, value))
+        .then(() => this.writeInWorker(namespace, key, value, options.handOver === true))
         .finally(() => this.largeInFlight--);
       this.writesDone = written.catch(() => undefined);
       return written;
@@ -134,13 +139,26 @@ export class SqliteStateStore implements StateStore {
     return this.deleteEntry.run(namespace, key).changes > 0;
   }
 
-  private writeInWorker(namespace: string, key: string, value: Uint8Array): Promise<void> {
+  private writeInWorker(
+    namespace: string,
+    key: string,
+    value: Uint8Array,
+    handOver: boolean,
+  ): Promise<void> {
     const writer = this.startWriter();
     const id = this.nextWriteId++;
+    // Copied unless handed over whole: callers may keep using their bytes, and a view of
+    // part of a buffer would take the rest of it along.
+    const transfer =
+      handOver &&
+      value.buffer instanceof ArrayBuffer &&
+      value.byteOffset === 0 &&
+      value.byteLength === value.buffer.byteLength
+        ? [value.buffer]
+        : [];
     return new Promise<void>((resolve, reject) => {
       this.pendingWrites.set(id, { resolve, reject });
-      // Copied, not transferred: callers may keep using their bytes.
-      writer.postMessage({ id, namespace, key, value } satisfies LargeValueWrite);
+      writer.postMessage({ id, namespace, key, value } satisfies LargeValueWrite, transfer);
       writer.ref();
     });
   }

@@ -4,6 +4,7 @@ import { InteractionTypes } from '../domain/interaction.js';
 import type { StoredEvent } from '../events/envelope.js';
 import { EventTypes } from '../events/event-types.js';
 import { ReadModels } from './read-models.js';
+import { decodeSnapshot, detachSnapshot, encodeSnapshot } from './snapshot-codec.js';
 
 let offset = 0;
 function event(kind: { type: string; version: number }, payload: unknown): StoredEvent {
@@ -111,4 +112,26 @@ test('pack yields between slices of rows', () => {
   const models = new ReadModels(new InteractionTypes());
   models.apply(interactions(0, 200_000, 1000));
   assert.ok(drain(models.histories.pack()) >= 6);
+});
+
+test('a snapshot shares the rows, and an erasure after it leaves what it holds unchanged', () => {
+  const models = new ReadModels(new InteractionTypes());
+  models.apply(interactions(0, 3000, 30));
+  const checksum = models.checksum();
+  const taken = models.snapshot();
+  // As the engine encodes it: other projections' states copied, this one as it is.
+  const detached = detachSnapshot(taken);
+  assert.equal(detached.states['histories'], taken.states['histories']);
+  const expected = encodeSnapshot(detached);
+  // Erasure writes over existing rows; more interactions grow the arrays and the heads.
+  models.apply([event(EventTypes.userDeleted, { id: 'u7' })]);
+  models.apply(interactions(3000, 5000, 40));
+  models.apply([event(EventTypes.userDeleted, { id: 'u8' })]);
+  assert.deepEqual(encodeSnapshot(detached), expected);
+  assert.deepEqual(read(models, 'u8'), []);
+
+  // Restored, it reads as the models did when it was taken.
+  const restored = new ReadModels(new InteractionTypes());
+  assert.ok(restored.restore(decodeSnapshot(expected)));
+  assert.equal(restored.checksum(), checksum);
 });

@@ -42,6 +42,8 @@ export class InteractionHistories implements Projection {
   private packed: PackedRuns = EMPTY_RUNS;
   /** Users erased while a pack was being built (their runs in it are blanked at the end). */
   private erasedWhilePacking: number[] | undefined;
+  /** Whether the last snapshot shares the row arrays (see `snapshot`). */
+  private rowsShared = false;
 
   constructor(
     private readonly catalog: Catalog,
@@ -185,6 +187,8 @@ export class InteractionHistories implements Projection {
     const at = this.length++;
     if (at >= this.users.length) {
       const needed = at + 1;
+      // New arrays: a snapshot keeps reading the old ones, which nothing writes any more.
+      this.rowsShared = false;
       this.users = grow(this.users, needed, Int32Array);
       this.items = grow(this.items, needed, Int32Array);
       this.types = grow(this.types, needed, Uint8Array);
@@ -209,6 +213,7 @@ export class InteractionHistories implements Projection {
 
   /** Right to be forgotten: overwrite every trace of the user's interactions. */
   private erase(user: number): void {
+    if (this.rowsShared) this.unshareRows();
     blankRun(this.packed, user);
     this.erasedWhilePacking?.push(user);
     let at = this.heads[user] ?? NONE;
@@ -244,8 +249,15 @@ export class InteractionHistories implements Projection {
     }
   }
 
+  /**
+   * Rows are only ever appended, so the snapshot shares them instead of copying 25 bytes
+   * a row while every request waits (50 MB took 20 - 60 ms): `erase`, the one writer of
+   * existing rows, copies them first while they are shared. The per-user heads and
+   * counts change with every interaction and are copied.
+   */
   snapshot(): ProjectionState {
     const n = this.length;
+    this.rowsShared = true;
     return {
       json: { length: n, userSlots: this.heads.length },
       arrays: {
@@ -255,10 +267,21 @@ export class InteractionHistories implements Projection {
         values: this.values.subarray(0, n),
         times: this.times.subarray(0, n),
         previous: this.previous.subarray(0, n),
-        heads: this.heads,
-        counts: this.counts,
+        heads: this.heads.slice(),
+        counts: this.counts.slice(),
       },
+      detached: true,
     };
+  }
+
+  private unshareRows(): void {
+    this.users = this.users.slice();
+    this.items = this.items.slice();
+    this.types = this.types.slice();
+    this.values = this.values.slice();
+    this.times = this.times.slice();
+    this.previous = this.previous.slice();
+    this.rowsShared = false;
   }
 
   restore(state: ProjectionState): void {
@@ -271,6 +294,7 @@ export class InteractionHistories implements Projection {
     this.values = Float64Array.from(a['values'] as Float64Array);
     this.times = Uint32Array.from(a['times'] as Uint32Array);
     this.previous = Int32Array.from(a['previous'] as Int32Array);
+    this.rowsShared = false;
     this.heads = Int32Array.from(a['heads'] as Int32Array);
     this.counts = Uint32Array.from(a['counts'] as Uint32Array);
     this.liveCount = this.counts.reduce((sum, n) => sum + n, 0);

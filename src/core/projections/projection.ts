@@ -5,6 +5,12 @@ import type { StoredEvent } from '../events/envelope.js';
 export interface ProjectionState {
   readonly json: unknown;
   readonly arrays: Readonly<Record<string, ArrayBufferView>>;
+  /**
+   * True when later events cannot change this state: the projection copied what it
+   * changes in place, or shares arrays only while it guards them (copy on write). The
+   * engine then encodes it as it is instead of copying it first.
+   */
+  readonly detached?: boolean;
 }
 
 /** An interaction with its ids already mapped to dense indexes (done once per event). */
@@ -34,8 +40,9 @@ export interface Projection {
   checksum(hash: Hash): void;
   /**
    * The state now. Its typed arrays and the arrays in its `json` may be the projection's
-   * own (the engine copies them before encoding a slice at a time), but the objects
-   * those arrays hold must be replaced by later events, never changed in place.
+   * own (the engine copies them before encoding a slice at a time, unless the state says
+   * it is `detached`), but the objects those arrays hold must be replaced by later
+   * events, never changed in place.
    */
   snapshot(): ProjectionState;
   restore(state: ProjectionState): void;

@@ -46,22 +46,28 @@ const COPY_CHUNK = 8 << 20;
  * time while the read models go on changing: every typed array is copied, and so are the
  * arrays and plain objects of each state's `json` down to the arrays' elements. Those
  * elements (items, users, scenarios, terms) are kept by reference: projections replace
- * them on change, never change them in place (see `Projection.snapshot`).
+ * them on change, never change them in place (see `Projection.snapshot`). A state marked
+ * `detached` is its projection's own copy already and is kept as it is.
  */
 export function detachSnapshot(contents: SnapshotContents): SnapshotContents {
   const states: Record<string, ProjectionState> = {};
-  for (const [projection, state] of Object.entries(contents.states)) {
-    const arrays: Record<string, ArrayBufferView> = {};
-    for (const [name, view] of Object.entries(state.arrays)) {
-      arrayTypeName(view);
-      arrays[name] = (view as Int32Array).slice();
-    }
-    states[projection] = { json: detachJson(state.json), arrays };
-  }
+  for (const [projection, state] of Object.entries(contents.states))
+    states[projection] = state.detached === true ? state : detachState(state);
   return { checkpoint: contents.checkpoint, fingerprint: contents.fingerprint, states };
 }
 
-function detachJson(value: unknown): unknown {
+/** One projection's state copied as `detachSnapshot` copies it, and marked `detached`. */
+export function detachState(state: ProjectionState): ProjectionState {
+  const arrays: Record<string, ArrayBufferView> = {};
+  for (const [name, view] of Object.entries(state.arrays)) {
+    arrayTypeName(view);
+    arrays[name] = (view as Int32Array).slice();
+  }
+  return { json: detachJson(state.json), arrays, detached: true };
+}
+
+/** A copy of a state's `json` down to its arrays' elements (see `detachSnapshot`). */
+export function detachJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.slice();
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};

@@ -204,3 +204,57 @@ test('as a registered read model: fed by ReadModels, snapshotted and restored wi
   assert.equal(again.checksum(), models.checksum());
   assert.deepEqual(restored.search('red chair'), search.search('red chair'));
 });
+
+test('a snapshot is exported once while the index is unchanged, and later events do not reach it', () => {
+  const config = { facetAttributes: ['brand'], sortableAttributes: ['price'] };
+  const f = new SearchFixture(config);
+  workload(f);
+  const first = f.search.snapshot();
+  const bytes = encodeSnapshot({ checkpoint: 1, fingerprint: 'x', states: { search: first } });
+  assert.equal(f.search.snapshot(), first, 'no item event since: the same export');
+
+  f.upsert({ id: 'late', title: 'Late green sofa', attributes: { brand: 'Novel', price: 3 } });
+  f.delete('i3');
+  f.patch('i4', { title: 'Renamed sofa' });
+  assert.deepEqual(
+    encodeSnapshot({ checkpoint: 1, fingerprint: 'x', states: { search: first } }),
+    bytes,
+    'the export is a copy',
+  );
+  const second = f.search.snapshot();
+  assert.notEqual(second, first);
+  const restored = new SearchIndex(f.catalog, config);
+  restored.restore(
+    decodeSnapshot(encodeSnapshot({ checkpoint: 2, fingerprint: 'x', states: { search: second } }))
+      .states.search as typeof second,
+  );
+  assert.equal(checksumOf(restored), checksumOf(f.search));
+  assert.deepEqual(restored.search('sofa', probeOptions), f.search.search('sofa', probeOptions));
+});
+
+test('an index restored from a snapshot gives that state to the next snapshot without exporting', () => {
+  const f = new SearchFixture();
+  workload(f);
+  const bytes = encodeSnapshot({
+    checkpoint: 1,
+    fingerprint: 'x',
+    states: { search: f.search.snapshot() },
+  });
+  const restored = new SearchIndex(f.catalog);
+  restored.restore(decodeSnapshot(bytes).states.search!);
+  let exports = 0;
+  const index = (restored as unknown as { state: { index: { exportState: () => unknown } } }).state
+    .index;
+  const exportState = index.exportState.bind(index);
+  index.exportState = () => (exports++, exportState());
+  const again = restored.snapshot();
+  assert.equal(exports, 0);
+  assert.deepEqual(
+    encodeSnapshot({ checkpoint: 1, fingerprint: 'x', states: { search: again } }),
+    bytes,
+  );
+  f.upsert({ id: 'late', title: 'Late lamp' });
+  restored.apply(f.events.at(-1)!);
+  restored.snapshot();
+  assert.equal(exports, 1);
+});
