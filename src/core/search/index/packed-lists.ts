@@ -76,12 +76,15 @@ export class PackedLists {
   /** Rewrites live lists contiguously, in key order. */
   compact(): void {
     const data = new Int32Array(Math.max(1024, this.used - this.garbage));
+    const old = this.data;
     let at = 0;
+    // An element at a time: lists are a few entries long, and a view per list (100,000
+    // of them) cost more than the copying.
     for (let key = 0; key < this.count.length; key++) {
       const length = this.count[key]!;
       if (length === 0) continue;
       const from = this.start[key]!;
-      data.set(this.data.subarray(from, from + length), at);
+      for (let i = 0; i < length; i++) data[at + i] = old[from + i]!;
       this.start[key] = at;
       at += length;
     }
@@ -90,9 +93,12 @@ export class PackedLists {
     this.garbage = 0;
   }
 
-  /** Compacted copies, so the snapshot does not change as the lists do. */
+  /**
+   * Copies, so the snapshot does not change as the lists do; compacted first when a list
+   * was replaced or cleared since (the copy then carries no garbage).
+   */
   export(prefix: string): Record<string, ArrayBufferView> {
-    this.compact();
+    if (this.garbage > 0) this.compact();
     return {
       [`${prefix}.data`]: this.data.slice(0, this.used),
       [`${prefix}.start`]: this.start.slice(),
