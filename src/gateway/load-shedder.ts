@@ -31,13 +31,7 @@ export interface LoadShedderOptions {
    * average over the last few dozen requests), at least `minDelayMs` (default 2).
    */
   readonly serviceFactor?: number;
-  /**
-   * Floor of the adaptive target in ms (default 6, at most `maxDelayMs`): a few queued
-   * cheap requests are not an overload. A wait estimate counts the previous turn too, so
-   * eight keep-alive clients at 0.25 ms a request already look 2 - 4 ms late. With a 3 ms
-   * floor a slow machine shed about three answers in four at sixteen such clients (a load
-   * that cannot grow past its clients), and a shed answer cost there half a served one.
-   */
+  /** Floor of the adaptive target in ms (default 3): a few queued cheap requests are not an overload. */
   readonly minDelayMs?: number;
   /** Writes may wait this many times `maxDelayMs`, a fixed target (default 10). */
   readonly writeDelayFactor?: number;
@@ -75,7 +69,7 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * it in the turn.
  *
  * The target of reads and admin calls adapts: twice their typical service time, between
- * 6 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
+ * 3 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
  * cost whatever the route does. Writes get a fixed, larger target.
  *
  * Shedding is CoDel-like: it starts only once requests have kept running late for a
@@ -134,7 +128,7 @@ export class LoadShedder {
     const ceiling = options.maxDelayMs;
     this.guard = ceiling > 0;
     this.serviceFactor = options.serviceFactor ?? 2;
-    this.floor = Math.min(options.minDelayMs ?? 6, ceiling);
+    this.floor = Math.min(options.minDelayMs ?? 3, ceiling);
     this.ceilings[READ] = ceiling;
     this.ceilings[ADMIN] = ceiling;
     this.targets.set(this.ceilings);
