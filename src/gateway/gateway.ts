@@ -92,6 +92,8 @@ export interface DirectAdmission {
   readonly pool: number;
   readonly requestId: string;
   readonly headers: Readonly<Record<string, string | number>>;
+  /** The request's connection (the load shedder notes when it was answered). */
+  readonly connection: object;
 }
 
 /**
@@ -555,7 +557,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
           const length = request.headers['content-length'];
           if (length !== undefined && Number(length) > bulkBytes) pool = POOL_INDEX.bulk;
         }
-        const admission = shedder.admit(pool);
+        const admission = shedder.admit(pool, request.raw.socket);
         if (admission !== ADMITTED) {
           reply.header('retry-after', shedder.retryAfterSeconds());
           // Not reading a large body we refuse is most of what shedding it saves.
@@ -640,6 +642,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
   app.addHook(
     'onResponse',
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      shedder.answered(request.raw.socket);
       if (request.kindredPool >= 0) {
         shedder.complete(request.kindredPool, request.kindredService);
         request.kindredPool = -1;
@@ -716,7 +719,8 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
           typeof header === 'string' && SAFE_REQUEST_ID.test(header)
             ? header
             : `req-d${(directIds++).toString(36)}`;
-        const admission = shedder.admit(route.pool);
+        const connection = req.socket;
+        const admission = shedder.admit(route.pool, connection);
         if (admission !== ADMITTED) {
           const body = admission === SHED_POOL_FULL ? POOL_FULL_BODY : OVERLOADED_BODY;
           res.writeHead(503, {
@@ -726,6 +730,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
             'content-length': Buffer.byteLength(body),
           });
           res.end(body);
+          shedder.answered(connection);
           durationOf(503).observe(0);
           return ANSWERED;
         }
@@ -745,9 +750,10 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
             'ratelimit-policy': keyPolicy,
           };
         }
-        return { pool: route.pool, requestId, headers };
+        return { pool: route.pool, requestId, headers, connection };
       },
       finish(admission, status, elapsedMs) {
+        shedder.answered(admission.connection);
         shedder.complete(admission.pool, elapsedMs);
         durationOf(status).observe(elapsedMs / 1000);
       },

@@ -170,3 +170,63 @@ test('requests delayed by an import are served, not shed; the import gives way',
   const after = await turn(shedder, clock, 30, 1);
   assert.ok(after.includes(SHED_QUEUE_DELAY), 'an overload of their own is shed again');
 });
+
+/**
+ * `clients` keep-alive clients, each sending its next request once it has its answer: turns
+ * of one request per client back to back, each costing `costMs` (fake clock). With
+ * `connections` false the shedder is not told whose request is whose. Returns the shed count.
+ */
+async function closedLoop(
+  clients: number,
+  costMs: number,
+  connections: boolean,
+  rounds = 300,
+): Promise<number> {
+  const clock = { t: 1000 };
+  const shedder = delayGuard(clock);
+  const sockets = Array.from({ length: clients }, () => ({}));
+  let shed = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const socket of sockets) {
+      const verdict = shedder.admit(READ, connections ? socket : undefined);
+      clock.t += verdict === ADMITTED ? costMs : 0.01;
+      if (verdict === ADMITTED) shedder.complete(READ, costMs);
+      else shed++;
+      shedder.answered(socket);
+    }
+    await nextTurn();
+    clock.t += 0.1; // the clients' round trip
+  }
+  return shed;
+}
+
+test('keep-alive clients that wait for their answers are not taken for a queue they never formed', async () => {
+  // 12 clients of 0.2 ms: each waits 2.4 ms at most (since its previous answer), under the
+  // 3 ms floor; charged the whole previous turn besides, they looked 4.8 ms late.
+  assert.equal(await closedLoop(12, 0.2, true), 0);
+  assert.ok((await closedLoop(12, 0.2, false)) > 1000, 'without connections: shed as a queue');
+  // 40 such clients do wait 8 ms for each answer: that queue is shed.
+  assert.ok((await closedLoop(40, 0.2, true)) > 1000, 'a real standing queue is still shed');
+});
+
+test('a pipelined request (its connection answered in this very turn) is not bounded by that answer', async () => {
+  const clock = { t: 1000 };
+  const shedder = delayGuard(clock);
+  const socket = {};
+  let shed = 0;
+  for (let round = 0; round < 100; round++) {
+    // 30 requests read at once from one connection, each answered before the next runs.
+    for (let i = 0; i < 30; i++) {
+      if (shedder.admit(READ, socket) === ADMITTED) {
+        clock.t += 1;
+        shedder.complete(READ, 1);
+      } else {
+        clock.t += 0.01;
+        shed++;
+      }
+      shedder.answered(socket);
+    }
+    await nextTurn();
+  }
+  assert.ok(shed > 1000, `shed ${shed}`);
+});

@@ -64,9 +64,10 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * the length of each turn. Requests read in the same turn were all waiting when it
  * began, so a request's wait is at least the time the turn has already spent on the
  * requests before it, plus, when the previous turn also served a queue (more than one
- * request, and the loop never idled in between), the length of that turn. A request is
- * late when that wait exceeds its pool's target with at least MIN_QUEUE requests before
- * it in the turn.
+ * request, and the loop never idled in between), the length of that turn, but never
+ * more than the time since its connection's previous answer (a keep-alive client that
+ * waits for each answer sent this request after it). A request is late when that wait
+ * exceeds its pool's target with at least MIN_QUEUE requests before it in the turn.
  *
  * The target of reads and admin calls adapts: twice their typical service time, between
  * 3 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
@@ -117,6 +118,8 @@ export class LoadShedder {
   private bulkWorking = 0;
   private bulkShadow = false;
   private readonly closeTurn = (): void => this.endTurn();
+  /** When each connection got its latest answer. */
+  private readonly answeredAt = new WeakMap<object, number>();
   /** Largest wait estimate seen since the last read (for the metrics). */
   private maxWaitSeen = 0;
 
@@ -139,8 +142,12 @@ export class LoadShedder {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Whether a request for `pool` may run now; when it may, it holds a slot until `complete` or `release`. */
-  admit(pool: number): Admission {
+  /**
+   * Whether a request for `pool` may run now; when it may, it holds a slot until `complete`
+   * or `release`. `connection` (its socket, say) lets the guard bound its wait by the time
+   * since that connection's previous answer (see `answered`).
+   */
+  admit(pool: number, connection?: object): Admission {
     if (pool === EXEMPT) return ADMITTED;
     if (this.guard) {
       const now = this.now();
@@ -148,7 +155,14 @@ export class LoadShedder {
       const ahead = this.turnRequests++;
       const target = this.targets[pool] as number;
       if (target > 0) {
-        const wait = this.turnWait + (now - this.turnStart);
+        let wait = this.turnWait + (now - this.turnStart);
+        // A client that waits for each answer before it asks again has not waited through
+        // the whole previous turn, only since its answer in it: without this bound, a
+        // dozen such clients of cheap requests looked like a standing queue. An answer in
+        // this very turn means the request was pipelined (already read): no bound then.
+        const sentAfter = connection === undefined ? undefined : this.answeredAt.get(connection);
+        if (sentAfter !== undefined && sentAfter < this.turnStart && now - sentAfter < wait)
+          wait = now - sentAfter;
         if (wait > this.maxWaitSeen) this.maxWaitSeen = wait;
         if (wait > target && ahead >= (MIN_QUEUE[pool] as number)) {
           this.lateThisTurn = true;
@@ -199,6 +213,11 @@ export class LoadShedder {
    */
   private importing(now: number): boolean {
     return this.bulkShadow || (this.bulkWorking > 0 && now - this.lastBulkAt < BULK_STALE_MS);
+  }
+
+  /** An answer (any: admitted, shed, refused) was written on `connection`. */
+  answered(connection: object): void {
+    if (this.guard) this.answeredAt.set(connection, this.now());
   }
 
   /** Gives back a slot (a request that ended without an answer, e.g. aborted). */
