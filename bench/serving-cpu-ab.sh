@@ -5,20 +5,37 @@
 # Usage (after `npm run build`, and once `node dist/bench/serving.js --data DIR` has
 # imported and trained DIR; needs wrk):
 #   bench/serving-cpu-ab.sh BASE_REV DIR [ROUNDS]
+#   bench/serving-cpu-ab.sh floor DIR [ROUNDS]
 #
 # Each round starts `kindred serve` of each build over DIR, waits until it is ready (its
 # indexes built, users' vectors folded in, and for builds that have them the lists within
 # each category ranked ahead), warms it for 3 s, then runs wrk (1 thread, 4 connections,
 # 10 s) with the serving benchmark's request mix and prints the server's main-thread CPU
-# time per request, read from /proc before and after.
+# time per request, read from /proc before and after; then the same for a bare node:http
+# server answering this checkout's first answer as a fixed body (the benchmark's anchor).
+#
+# `floor` in place of a revision measures this checkout's build with one line changed in a
+# copy of its `dist`: the recommendation route answers every request with the body of its
+# first answer. Same process, data, gateway and HTTP path, no recommendation work: the
+# most the engine's HTTP side allows, whatever the pipeline costs.
 set -euo pipefail
-base=${1:?base revision}; data=${2:?data directory}; rounds=${3:-3}
+base=${1:?base revision or floor}; data=${2:?data directory}; rounds=${3:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'pkill -f "kindred.js serve --data $data" || true; git -C "$here" worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-git -C "$here" worktree add --detach "$work/base" "$base" >/dev/null
-ln -s "$here/node_modules" "$work/base/node_modules"
-(cd "$work/base" && npx tsc -p tsconfig.build.json)
+trap 'pkill -f "kindred.js serve --data $data" || true; kill "${bare_pid:-}" 2>/dev/null || true; git -C "$here" worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+if [ "$base" = floor ]; then
+  mkdir "$work/base"
+  cp -r "$here/bin" "$here/dist" "$here/package.json" "$work/base/"
+  ln -s "$here/node_modules" "$work/base/node_modules"
+  route="$work/base/dist/src/http/direct-recommendations.js"
+  call='body = answerJson(service.forUser(userId, params, NO_TRACE));'
+  grep -qF "$call" "$route" || { echo "the route's answer line is not in $route" >&2; exit 1; }
+  sed -i "s|$call|body = globalThis.fixedAnswer ??= answerJson(service.forUser(userId, params, NO_TRACE));|" "$route"
+else
+  git -C "$here" worktree add --detach "$work/base" "$base" >/dev/null
+  ln -s "$here/node_modules" "$work/base/node_modules"
+  (cd "$work/base" && npx tsc -p tsconfig.build.json)
+fi
 pipeline=$(node -e "const s=require('fs').readFileSync('$here/bench/serving.ts','utf8');const m=/const PIPELINE = JSON.stringify\(([\s\S]*?)\);\n/.exec(s);console.log(JSON.stringify(eval('('+m[1]+')')))")
 cat > "$work/mix.lua" <<'LUA'
 local categories = {"Books","Music","Movies","Games","Toys","Garden","Kitchen","Sports","Outdoors","Beauty","Health","Office","Pets","Baby","Tools","Auto","Shoes","Jewelry","Electronics","Crafts"}
@@ -44,11 +61,37 @@ measure() { # root label seed
   before=$(awk '{print $14+$15}' "/proc/$pid/task/$pid/stat")
   out=$(wrk -t1 -c4 -d10s -s "$work/mix.lua" http://127.0.0.1:8099 -- "$3")
   after=$(awk '{print $14+$15}' "/proc/$pid/task/$pid/stat")
-  requests=$(echo "$out" | grep -oE "[0-9]+ requests in" | awk '{print $1}')
-  echo "$2: $(echo "$out" | grep Requests/ | awk '{print $2}') req/s, main thread $(echo "($after-$before)*1000000/$(getconf CLK_TCK)/$requests" | bc -l | cut -c1-6) us per request"
+  report "$2" "$out" "$before" "$after"
+  [ -s "$work/body.json" ] || curl -s "http://127.0.0.1:8099/v1/users/u1/recommendations?k=10" >"$work/body.json"
   kill -INT "$pid"; wait "$pid" || true
 }
+report() { # label wrk-output cpu-ticks-before cpu-ticks-after
+  local requests
+  requests=$(echo "$2" | grep -oE "[0-9]+ requests in" | awk '{print $1}')
+  echo "$1: $(echo "$2" | grep Requests/ | awk '{print $2}') req/s, main thread $(echo "($4-$3)*1000000/$(getconf CLK_TCK)/$requests" | bc -l | cut -c1-6) us per request"
+}
+measure_bare() { # label seed
+  BARE_BODY=$(cat "$work/body.json") node -e "
+    const body = Buffer.from(process.env.BARE_BODY);
+    const server = require('node:http').createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+      res.end(body);
+    });
+    server.keepAliveTimeout = 72000;
+    server.listen(8098, '127.0.0.1');" &
+  bare_pid=$!
+  sleep 1
+  wrk -t1 -c4 -d3s -s "$work/mix.lua" http://127.0.0.1:8098 -- 1 >/dev/null
+  local before after out
+  before=$(awk '{print $14+$15}' "/proc/$bare_pid/stat")
+  out=$(wrk -t1 -c4 -d10s -s "$work/mix.lua" http://127.0.0.1:8098 -- "$2")
+  after=$(awk '{print $14+$15}' "/proc/$bare_pid/stat")
+  report "$1" "$out" "$before" "$after"
+  kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+}
 for round in $(seq 1 "$rounds"); do
-  measure "$work/base" "round $round, $base" "$round"
   measure "$here" "round $round, this checkout" "$round"
+  measure "$work/base" "round $round, $base" "$round"
+  measure_bare "round $round, bare node:http" "$round"
 done
