@@ -36,7 +36,7 @@ else
   ln -s "$here/node_modules" "$work/base/node_modules"
   (cd "$work/base" && npx tsc -p tsconfig.build.json)
 fi
-pipeline=$(node -e "const s=require('fs').readFileSync('$here/bench/serving.ts','utf8');const m=/const PIPELINE = JSON.stringify\(([\s\S]*?)\);\n/.exec(s);console.log(JSON.stringify(eval('('+m[1]+')')))")
+pipeline=$(node -e "const s=require('fs').readFileSync('$here/bench/serving-mix.ts','utf8');const m=/const PIPELINE = JSON.stringify\(([\s\S]*?)\);\n/.exec(s);console.log(JSON.stringify(eval('('+m[1]+')')))")
 cat > "$work/mix.lua" <<'LUA'
 local categories = {"Books","Music","Movies","Games","Toys","Garden","Kitchen","Sports","Outdoors","Beauty","Health","Office","Pets","Baby","Tools","Auto","Shoes","Jewelry","Electronics","Crafts"}
 init = function(args) math.randomseed(tonumber(args[1] or "7")) end

@@ -43,49 +43,27 @@ import {
 import { openEventStream } from '../test/support/sse-client.js';
 import { openLoop } from './open-loop.js';
 import { flag, numberOption, textOption } from './options.js';
+import { CATEGORIES, EXCLUDES, K, PIPELINE, recommendationQuery } from './serving-mix.js';
 
 const short = flag('short');
 const profile = flag('profile');
 const ITEMS = short ? 10_000 : 100_000;
 const USERS = short ? 5_000 : 50_000;
 const INTERACTIONS = short ? 200_000 : 2_000_000;
-const CATEGORIES = [
-  'Books', 'Music', 'Movies', 'Games', 'Toys', 'Garden', 'Kitchen', 'Sports', 'Outdoors', 'Beauty',
-  'Health', 'Office', 'Pets', 'Baby', 'Tools', 'Auto', 'Shoes', 'Jewelry', 'Electronics', 'Crafts',
-]; // prettier-ignore
 const SECONDS = numberOption('seconds', short ? 4 : 10);
 /** Connection counts tried for each server (the best counts): few keep Kindred's delay guard quiet, more saturate the bare server. */
 const CONNECTION_SET = [2, 4, numberOption('connections', 16)];
 const ROUNDS = short ? 1 : 2;
 const FRESHNESS_TRIALS = short ? 50 : 300;
 const STREAM_TRIALS = short ? 30 : 200;
-const EXCLUDES = 5;
 /** The half-load run's unmeasured first seconds. */
 const WARM_UP_SECONDS = 3;
-const K = 10;
 const KEPT_DATA = textOption('data');
 const READY_MARK = 'bench-ready.json';
 const RESULTS = new URL(
   `../../bench/results/${profile ? 'serving-profiled' : 'serving'}.md`,
   import.meta.url,
 );
-const PIPELINE = JSON.stringify({
-  components: [
-    {
-      kind: 'ials',
-      view: 'strength',
-      weight: 1,
-      params: {
-        factors: 32,
-        regularization: 1,
-        regularizationExponent: 0.5,
-        alpha: 2,
-        iterations: 6,
-      },
-    },
-  ],
-  historyLimit: 200,
-});
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 const uptime = (): string => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
@@ -143,13 +121,10 @@ function generate(dir: string): { itemsFile: string; interactionsFile: string; s
   return { itemsFile, interactionsFile, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The request mix: a random user, a random category filter, five random excludes. */
+/** The request mix as a path (see `recommendationQuery`). */
 function recommendationPath(random: ReturnType<typeof createRandom>): string {
-  const user = random.nextInt(USERS);
-  const category = CATEGORIES[random.nextInt(CATEGORIES.length)]!;
-  const exclude = Array.from({ length: EXCLUDES }, () => `i${random.nextInt(ITEMS)}`).join(',');
-  const filter = encodeURIComponent(`"${category}" in categories`);
-  return `/v1/users/u${user}/recommendations?k=${K}&filter=${filter}&exclude=${exclude}`;
+  const { user, filter, exclude } = recommendationQuery(random, USERS, ITEMS);
+  return `/v1/users/${user}/recommendations?k=${K}&filter=${encodeURIComponent(filter)}&exclude=${exclude.join(',')}`;
 }
 
 /** A wrk script drawing the same mix in Lua (the generator must not be the bottleneck). */
@@ -360,6 +335,8 @@ async function main(): Promise<void> {
         KINDRED_TRAINING_EVERY_SECONDS: '0',
         KINDRED_TRAINING_PIPELINE: PIPELINE,
         KINDRED_TRAINING_EVERY_EVENTS: '0',
+        // The short catalog is under the index threshold: serve it the same way as the full one.
+        ...(short ? { KINDRED_SERVING_ANN_MIN_ITEMS: String(ITEMS / 2) } : {}),
       },
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       startTimeoutMs: 120_000,
