@@ -6,10 +6,13 @@
 // background work included (impressions written as events, the projections following them).
 //
 // Usage (after `npm run build`):
-//   node dist/bench/recommend-cpu.js --data DIR [--rounds 6] [--calls 20000]
+//   node dist/bench/recommend-cpu.js --data DIR [--rounds 6] [--calls 20000] [--evict BYTES]
 //
-// Prints, per round, the wall time and the process's CPU time per call. The first round
-// warms the JIT and the caches.
+// Prints, per round, the time spent inside the calls, the wall time and the process's CPU
+// time per call. The first round warms the JIT and the caches. `--evict BYTES` sweeps that
+// much memory before every other round's calls, as a server's network stack and HTTP
+// parsing do between two requests: what the service costs with its data cold in the CPU
+// caches (the time inside the calls leaves the sweep out).
 import { PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { loadConfig } from '../src/config/load.js';
@@ -24,6 +27,7 @@ import { K, PIPELINE, recommendationQuery } from './serving-mix.js';
 const DATA = textOption('data');
 const ROUNDS = numberOption('rounds', 6);
 const CALLS = numberOption('calls', 20_000);
+const EVICT_BYTES = textOption('evict') === undefined ? 0 : numberOption('evict', 1);
 const USERS = 50_000;
 const ITEMS = 100_000;
 /** Calls between yields to the event loop, so background work runs as it would between requests. */
@@ -66,20 +70,37 @@ const requests = Array.from({ length: 50_000 }, () => {
   const { user, filter, exclude } = recommendationQuery(random, USERS, ITEMS);
   return { user, raw: { k: K, filter, exclude: exclude.join(',') } };
 });
+/** Swept between calls (one int in 16: each cache line once). */
+const evicted = new Int32Array(Math.ceil(EVICT_BYTES / 4));
+let swept = 0;
+function sweep(): void {
+  let sum = 0;
+  for (let i = 0; i < evicted.length; i += 16) sum = (sum + evicted[i]!++) | 0;
+  swept ^= sum;
+}
+
 let next = 0;
 for (let round = 1; round <= ROUNDS; round++) {
+  const evicting = EVICT_BYTES > 0 && round % 2 === 0;
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
+  let inCalls = 0;
   let items = 0;
   for (let call = 0; call < CALLS; call++) {
     const { user, raw } = requests[next++ % requests.length]!;
+    if (evicting) sweep();
+    const callStarted = performance.now();
     items += service.forUser(user, paramsOf(raw, K), NO_TRACE).items.length;
+    inCalls += performance.now() - callStarted;
     if (call % CALLS_PER_TURN === CALLS_PER_TURN - 1) await nextTurn();
   }
   const cpu = process.cpuUsage(cpuBefore);
-  const wallUs = ((performance.now() - wallBefore) * 1000) / CALLS;
+  const perCall = (ms: number): string => ((ms * 1000) / CALLS).toFixed(1);
   process.stdout.write(
-    `round ${round}: ${wallUs.toFixed(1)} µs a call (wall), ${((cpu.user + cpu.system) / CALLS).toFixed(1)} µs of CPU, ${(items / CALLS).toFixed(1)} items an answer\n`,
+    `round ${round}${evicting ? ` (${EVICT_BYTES} bytes swept before each call)` : ''}: ` +
+      `${perCall(inCalls)} µs inside a call, ${perCall(performance.now() - wallBefore)} µs a call (wall), ` +
+      `${((cpu.user + cpu.system) / CALLS).toFixed(1)} µs of CPU, ${(items / CALLS).toFixed(1)} items an answer\n`,
   );
 }
+if (swept === -1) process.stdout.write('\n'); // keeps the sweep from being optimized away
 await server.stop();
