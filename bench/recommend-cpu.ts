@@ -22,14 +22,13 @@ import { createLogger } from '../src/observability/logger.js';
 import { NO_TRACE } from '../src/observability/tracing.js';
 import { startEmbeddedServer } from '../src/roles/embedded.js';
 import { numberOption, textOption } from './options.js';
-import { K, PIPELINE, recommendationQuery } from './serving-mix.js';
+import { FULL_SIZE, K, PIPELINE, recommendationQuery } from './serving-mix.js';
 
 const DATA = textOption('data');
 const ROUNDS = numberOption('rounds', 6);
 const CALLS = numberOption('calls', 20_000);
-const EVICT_BYTES = textOption('evict') === undefined ? 0 : numberOption('evict', 1);
-const USERS = 50_000;
-const ITEMS = 100_000;
+const EVICT_BYTES = numberOption('evict', 0);
+const { USERS, ITEMS } = FULL_SIZE;
 /** Calls between yields to the event loop, so background work runs as it would between requests. */
 const CALLS_PER_TURN = 50;
 

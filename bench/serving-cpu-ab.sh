@@ -71,15 +71,7 @@ report() { # label wrk-output cpu-ticks-before cpu-ticks-after
   echo "$1: $(echo "$2" | grep Requests/ | awk '{print $2}') req/s, main thread $(echo "($4-$3)*1000000/$(getconf CLK_TCK)/$requests" | bc -l | cut -c1-6) us per request"
 }
 measure_bare() { # label seed
-  BARE_BODY=$(cat "$work/body.json") node -e "
-    const body = Buffer.from(process.env.BARE_BODY);
-    const server = require('node:http').createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
-      res.end(body);
-    });
-    server.keepAliveTimeout = 72000;
-    server.listen(8098, '127.0.0.1');" &
+  BARE_BODY=$(cat "$work/body.json") PORT=8098 node "$here/dist/bench/bare-server.js" >/dev/null &
   bare_pid=$!
   sleep 1
   wrk -t1 -c4 -d3s -s "$work/mix.lua" http://127.0.0.1:8098 -- 1 >/dev/null

@@ -7,6 +7,9 @@ export const CATEGORIES = [
   'Health', 'Office', 'Pets', 'Baby', 'Tools', 'Auto', 'Shoes', 'Jewelry', 'Electronics', 'Crafts',
 ]; // prettier-ignore
 export const EXCLUDES = 5;
+/** The generated catalog: the benchmark's, and the smaller one of `--short`. */
+export const FULL_SIZE = { ITEMS: 100_000, USERS: 50_000, INTERACTIONS: 2_000_000 };
+export const SHORT_SIZE = { ITEMS: 10_000, USERS: 5_000, INTERACTIONS: 200_000 };
 export const K = 10;
 
 /** The model the benchmarks train (iALS, 32 factors, 6 iterations). */

@@ -31,6 +31,7 @@ import {
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRandom } from '../src/core/models/random.js';
 import { percentile } from '../test/support/load-generator.js';
 import { rssMb } from '../test/support/overload.js';
@@ -43,13 +44,19 @@ import {
 import { openEventStream } from '../test/support/sse-client.js';
 import { openLoop } from './open-loop.js';
 import { flag, numberOption, textOption } from './options.js';
-import { CATEGORIES, EXCLUDES, K, PIPELINE, recommendationQuery } from './serving-mix.js';
+import {
+  CATEGORIES,
+  EXCLUDES,
+  FULL_SIZE,
+  K,
+  PIPELINE,
+  SHORT_SIZE,
+  recommendationQuery,
+} from './serving-mix.js';
 
 const short = flag('short');
 const profile = flag('profile');
-const ITEMS = short ? 10_000 : 100_000;
-const USERS = short ? 5_000 : 50_000;
-const INTERACTIONS = short ? 200_000 : 2_000_000;
+const { ITEMS, USERS, INTERACTIONS } = short ? SHORT_SIZE : FULL_SIZE;
 const SECONDS = numberOption('seconds', short ? 4 : 10);
 /** Connection counts tried for each server (the best counts): few keep Kindred's delay guard quiet, more saturate the bare server. */
 const CONNECTION_SET = [2, 4, numberOption('connections', 16)];
@@ -193,20 +200,14 @@ function runWrk(url: string, script: string | undefined, connections: number): W
 
 /** A bare node:http server answering `body` to everything, in its own process. */
 async function startBareServer(body: string): Promise<{ url: string; child: ChildProcess }> {
-  const code = `
-    const http = require('node:http');
-    const body = Buffer.from(process.env.BARE_BODY);
-    const server = http.createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
-      res.end(body);
-    });
-    server.keepAliveTimeout = 72000;
-    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
-  const child = spawn(process.execPath, ['-e', code], {
-    env: { ...process.env, BARE_BODY: body },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('bare-server.js', import.meta.url))],
+    {
+      env: { ...process.env, BARE_BODY: body, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<string>((resolve) =>
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
   );
