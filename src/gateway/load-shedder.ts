@@ -37,6 +37,14 @@ export interface LoadShedderOptions {
   readonly writeDelayFactor?: number;
   /** How long requests must keep running late before shedding starts (default 5 x maxDelayMs, at least 20 ms). */
   readonly graceMs?: number;
+  /**
+   * Closed-loop clients (each waits for its answer before it asks again) tolerated without
+   * shedding, however long their requests take (default 16): they can queue at most one
+   * request each, so a queue of this many or more is the proof of an overload.
+   */
+  readonly closedLoopClients?: number;
+  /** Shedding pauses once this long without proof, to see whether the overload is over (default 2,000 ms; doubles while it is not, up to 8x). */
+  readonly probeAfterMs?: number;
   readonly now?: () => number;
 }
 
@@ -73,8 +81,16 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * 3 ms and `maxDelayMs`, so admitted requests keep a latency proportional to their own
  * cost whatever the route does. Writes get a fixed, larger target.
  *
- * Shedding is CoDel-like: it starts only once requests have kept running late for a
- * grace period (a burst, a one-off pause such as a snapshot, is absorbed), then sheds
+ * Closed-loop clients cannot overload the server: each has at most one request waiting,
+ * so a queue of n requests needs n clients, and shedding one of them only makes it ask
+ * again at once. Their requests may wait long (behind a few slow cold requests, say),
+ * but that wait is bounded by their number. So lateness counts towards shedding only
+ * with proof of more than that: `closedLoopClients` or more requests waiting (read in
+ * this turn ahead of it, or still in flight from earlier turns). An open-loop overload
+ * gives that proof within milliseconds, since its queue grows without bound.
+ *
+ * Shedding is CoDel-like: it starts only once requests have kept running late, with that
+ * proof, for a grace period (a burst, a one-off pause such as a snapshot, is absorbed), then sheds
  * exactly the late requests, which keeps turns, and so the latency of admitted requests,
  * near the target; it stops once turns have been on time for a grace period. While it
  * sheds, bulk writes (which have no target: one batch is one long turn) are refused too
@@ -82,6 +98,12 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * interactive traffic, and the reads and writes its batches delayed are still served
  * rather than shed (until a turn runs on time again); alone, an import runs at full speed. A shed answer costs a few
  * microseconds, so the engine keeps its throughput for what it admits.
+ *
+ * While it sheds, the queue stays short, so the proof cannot be renewed: a few clients
+ * that were shed and ask again at once look like the overload that started it. So
+ * shedding pauses after `probeAfterMs` without proof: if the queue grows to the proof
+ * again (an open loop still runs), shedding resumes at once and the next pause comes
+ * twice as late; if it does not, closed-loop clients are served in full again.
  *
  * Per request the cost is a clock read, a few comparisons and, once per turn, one
  * `setImmediate`. Pauses outside requests (a snapshot) show in the event-loop-delay
@@ -100,13 +122,24 @@ export class LoadShedder {
   private readonly serviceFactor: number;
   private readonly floor: number;
   private readonly grace: number;
+  private readonly closedLoopClients: number;
+  private readonly probeAfter: number;
   private readonly now: () => number;
 
   private turnOpen = false;
   private turnStart = 0;
   private turnWait = 0;
   private turnRequests = 0;
+  /** Requests admitted in earlier turns and not yet answered, when this turn opened. */
+  private turnCarried = 0;
   private lateThisTurn = false;
+  private provenThisTurn = false;
+  /** When a queue of `closedLoopClients` or more last ran late (or shedding began). */
+  private lastProofAt = -Infinity;
+  /** Current pause interval of shedding without proof. */
+  private probeInterval = 0;
+  /** When shedding last paused for want of proof (-1: not in an episode). */
+  private pausedAt = -1;
   private lastTurnEnd = -Infinity;
   private prevTurnLength = 0;
   private prevTurnRequests = 0;
@@ -139,6 +172,9 @@ export class LoadShedder {
     for (const pool of [READ, ADMIN])
       this.service[pool] = this.serviceFactor > 0 ? ceiling / this.serviceFactor : 0;
     this.grace = options.graceMs ?? Math.max(20, 5 * ceiling);
+    this.closedLoopClients = options.closedLoopClients ?? 16;
+    this.probeAfter = options.probeAfterMs ?? 2000;
+    this.probeInterval = this.probeAfter;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -166,10 +202,7 @@ export class LoadShedder {
         if (wait > this.maxWaitSeen) this.maxWaitSeen = wait;
         if (wait > target && ahead >= (MIN_QUEUE[pool] as number)) {
           this.lateThisTurn = true;
-          if (!this.pressure) {
-            if (this.lateSince < 0) this.lateSince = now;
-            else if (now - this.lateSince >= this.grace) this.pressure = true;
-          }
+          if (ahead + this.turnCarried >= this.closedLoopClients) this.proven(now);
           // While an import runs, its batches are what makes requests late: it gives way
           // (below), and the requests it delayed are still served.
           if (this.pressure && !this.importing(now)) return this.refuse(pool, SHED_QUEUE_DELAY);
@@ -184,6 +217,23 @@ export class LoadShedder {
       return this.refuse(pool, SHED_POOL_FULL);
     this.inFlight[pool] = (this.inFlight[pool] as number) + 1;
     return ADMITTED;
+  }
+
+  /** A queue longer than closed-loop clients can form is running late. */
+  private proven(now: number): void {
+    this.provenThisTurn = true;
+    this.lastProofAt = now;
+    if (this.pressure) return;
+    if (this.pausedAt >= 0) {
+      // Shedding had paused to probe, and the queue came back: the overload goes on.
+      this.pressure = true;
+      this.calmSince = -1;
+      this.probeInterval = Math.min(this.probeInterval * 2, this.probeAfter * 8);
+      this.pausedAt = -1;
+      return;
+    }
+    if (this.lateSince < 0) this.lateSince = now;
+    else if (now - this.lateSince >= this.grace) this.pressure = true;
   }
 
   /**
@@ -288,13 +338,14 @@ export class LoadShedder {
     // A loop that sat idle for a grace period has no queue left: the overload is over,
     // though no on-time turn ran to say so (without this, the first requests after a
     // quiet spell were shed for the overload before it).
-    if (this.pressure && now - this.lastTurnEnd >= this.grace) {
-      this.pressure = false;
-      this.calmSince = -1;
-      this.lateSince = -1;
-    }
+    if (this.pressure && now - this.lastTurnEnd >= this.grace) this.endEpisode();
     this.turnOpen = true;
     this.turnStart = now;
+    this.turnCarried =
+      (this.inFlight[READ] as number) +
+      (this.inFlight[WRITE] as number) +
+      (this.inFlight[BULK] as number) +
+      (this.inFlight[ADMIN] as number);
     this.turnWait =
       this.prevTurnRequests > 1 && now - this.lastTurnEnd < BACK_TO_BACK_MS
         ? this.prevTurnLength
@@ -309,19 +360,34 @@ export class LoadShedder {
     this.prevTurnRequests = this.turnRequests;
     this.turnRequests = 0;
     this.lastTurnEnd = end;
+    if (!this.provenThisTurn) this.lateSince = -1;
+    this.provenThisTurn = false;
+    if (this.pressure && end - this.lastProofAt >= this.probeInterval) {
+      // No proof for a while: pause, and see whether the queue comes back.
+      this.pressure = false;
+      this.calmSince = -1;
+      this.pausedAt = end;
+    } else if (this.pausedAt >= 0 && end - this.pausedAt >= this.probeInterval) {
+      this.endEpisode();
+    }
     if (this.lateThisTurn) {
       this.lateThisTurn = false;
       this.calmSince = -1;
       return;
     }
-    this.lateSince = -1;
     this.bulkShadow = false;
     if (this.pressure) {
       if (this.calmSince < 0) this.calmSince = end;
-      else if (end - this.calmSince >= this.grace) {
-        this.pressure = false;
-        this.calmSince = -1;
-      }
+      else if (end - this.calmSince >= this.grace) this.endEpisode();
     }
+  }
+
+  /** The overload is over: the next one starts from scratch (grace, first pause). */
+  private endEpisode(): void {
+    this.pressure = false;
+    this.calmSince = -1;
+    this.lateSince = -1;
+    this.pausedAt = -1;
+    this.probeInterval = this.probeAfter;
   }
 }
