@@ -35,8 +35,8 @@ export interface Recommendation {
   readonly model: string | null;
 }
 
-/** Longest stretch of index building between two turns of the event loop. */
-const INDEX_SLICE_MS = 4;
+/** Longest stretch of index building between two turns of the event loop (a request waits no longer). */
+const INDEX_SLICE_MS = 2;
 
 interface Serving {
   readonly version: string;
@@ -73,6 +73,8 @@ export class ModelServing {
   private readonly histories: ReadModelHistories;
   private readonly gate: CatalogGate;
   private loading = new Map<string, Promise<void>>();
+  /** The version being made ready to serve (its indexes built), until it swaps in. */
+  private preparing: Recommender | undefined;
   private unsubscribe: (() => void) | undefined;
   private activation: Promise<void> = Promise.resolve();
   private readonly swapListeners: Array<(version: string) => void> = [];
@@ -188,7 +190,10 @@ export class ModelServing {
 
   /**
    * Loads a version (from `artifact` when the caller has it, else the registry) and makes
-   * it the one serving. Loading happens beside serving; the swap itself is one assignment.
+   * it the one serving once it serves at full speed: on large catalogs its indexes are
+   * built first, beside the version serving now, so neither a start nor a swap sends
+   * requests into a warm-up. The swap itself is one assignment. A later activation
+   * supersedes one still being prepared.
    */
   activate(version: string, artifact?: Uint8Array): Promise<void> {
     if (this.serving?.version === version) return Promise.resolve();
@@ -200,11 +205,19 @@ export class ModelServing {
           throw new KindredError('MODEL_NOT_FOUND', `no model version "${version}"`, { version });
         const { model } = decodeArtifact(bytes);
         const recommender = new Recommender(model, this.engine.readModels.interactionTypes);
+        this.preparing = recommender;
+        const prepared = await this.prepare(version, recommender);
+        if (!prepared || this.preparing !== recommender) return;
+        this.preparing = undefined;
         const previous = this.serving?.version ?? null;
         this.serving = { version, recommender };
-        this.logger.info({ version, previous, items: model.itemCount }, 'model serving');
+        this.logger.info(
+          { version, previous, items: model.itemCount, userVectors: model.userVectors?.users ?? 0 },
+          'model serving',
+        );
         for (const listener of this.swapListeners) listener(version);
-        this.attachIndex(version, recommender);
+        if (recommender.usesIndex)
+          for (const listener of this.warmListeners) listener(version, recommender);
       })().finally(() => this.loading.delete(version));
       this.loading.set(version, pending);
     }
@@ -213,63 +226,64 @@ export class ModelServing {
 
   /**
    * On large catalogs an iALS-only pipeline gets an inner-product index, built in slices
-   * of a few ms between requests (seconds of CPU for 100,000 items); it serves exactly
-   * until the index is attached, and a version swapped out meanwhile drops its build.
-   * Then one index per category (of the catalog at that moment), for filtered requests.
+   * of a couple of ms between requests (seconds of CPU for 100,000 items), then one index
+   * per category (of the catalog at that moment), for filtered requests; then users'
+   * vectors are folded in if the artifact did not bring them. False when the version was
+   * superseded or serving stopped meanwhile.
    */
-  private attachIndex(version: string, recommender: Recommender): void {
+  private async prepare(version: string, recommender: Recommender): Promise<boolean> {
     const ials = recommender.annFactors;
-    if (ials === undefined || recommender.itemCount <= this.annMinItems) return;
-    const current = (): boolean => !this.stopped && this.serving?.recommender === recommender;
-    this.inSlices(
+    const current = (): boolean => !this.stopped && this.preparing === recommender;
+    if (ials === undefined || recommender.itemCount <= this.annMinItems) return current();
+    const built = await this.inSlices(
       buildIvfIndexInSlices(ials.itemFactors, ials.items, ials.factors),
       current,
-      (index, ms) => {
-        recommender.useIndex(index);
-        this.logger.info(
-          { version, items: index.items, clusters: index.clusters, ms },
-          'model serving from an approximate index',
-        );
-        const categories = CategoryIndex.build(this.engine.readModels.catalog);
-        const members = {
-          names: categories.names,
-          offsets: categories.categoryOffsets,
-          items: categories.categoryItems,
-        };
-        this.inSlices(
-          buildPartitionsInSlices(ials.itemFactors, ials.items, ials.factors, members),
-          current,
-          (partitions, partitionMs) => {
-            recommender.usePartitions(partitions);
-            this.logger.info(
-              { version, categories: partitions.size, ms: partitionMs },
-              'model serving filtered requests from per-category indexes',
-            );
-            const readModels = this.engine.readModels;
-            this.inSlices(
-              recommender.warmVectors(readModels.histories, readModels.users.ids.size),
-              current,
-              (users, warmMs) => {
-                this.logger.info({ version, users, ms: warmMs }, "users' vectors folded in");
-                for (const listener of this.warmListeners) listener(version, recommender);
-              },
-            );
-          },
-        );
-      },
     );
+    if (built === undefined) return false;
+    recommender.useIndex(built.result);
+    this.logger.info(
+      { version, items: built.result.items, clusters: built.result.clusters, ms: built.ms },
+      'approximate index built',
+    );
+    const categories = CategoryIndex.build(this.engine.readModels.catalog);
+    const members = {
+      names: categories.names,
+      offsets: categories.categoryOffsets,
+      items: categories.categoryItems,
+    };
+    const partitions = await this.inSlices(
+      buildPartitionsInSlices(ials.itemFactors, ials.items, ials.factors, members),
+      current,
+    );
+    if (partitions === undefined) return false;
+    recommender.usePartitions(partitions.result);
+    this.logger.info(
+      { version, categories: partitions.result.size, ms: partitions.ms },
+      'per-category indexes built for filtered requests',
+    );
+    if (recommender.model.userVectors === undefined) {
+      const readModels = this.engine.readModels;
+      const warmed = await this.inSlices(
+        recommender.warmVectors(readModels.histories, readModels.users.ids.size),
+        current,
+      );
+      if (warmed === undefined) return false;
+      this.logger.info(
+        { version, users: warmed.result, ms: warmed.ms },
+        "users' vectors folded in",
+      );
+    }
+    return current();
   }
 
-  /** Runs a build a few ms at a time between requests; `done` unless `current` turned false. */
-  private inSlices<T>(
+  /** Runs a build a few ms at a time between requests; undefined if `current` turned false. */
+  private async inSlices<T>(
     steps: Generator<void, T, void>,
     current: () => boolean,
-    done: (result: T, ms: number) => void,
-  ): void {
+  ): Promise<{ result: T; ms: number } | undefined> {
     const started = Date.now();
-    void runInSlices(steps, { sliceMs: INDEX_SLICE_MS, keepGoing: current }).then((result) => {
-      if (result !== undefined && current()) done(result, Date.now() - started);
-    });
+    const result = await runInSlices(steps, { sliceMs: INDEX_SLICE_MS, keepGoing: current });
+    return result === undefined || !current() ? undefined : { result, ms: Date.now() - started };
   }
 
   /**

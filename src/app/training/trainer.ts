@@ -12,7 +12,12 @@ import {
 import { KindredError } from '../../errors/catalog.js';
 import type { Engine } from '../engine.js';
 import type { ModelRecord, ModelRegistry } from './model-registry.js';
-import { SERVER_HOLDOUT, type TrainingJob, type TrainingReply } from './training-job.js';
+import {
+  SERVER_HOLDOUT,
+  SERVER_VALIDATION,
+  type TrainingJob,
+  type TrainingReply,
+} from './training-job.js';
 
 export type TrainingReason = 'api' | 'cli' | 'schedule' | 'events' | 'start';
 
@@ -78,7 +83,7 @@ export class Trainer {
   }
 
   /** Trains now. Rejects with TRAINING_IN_PROGRESS, NOT_ENOUGH_DATA or TRAINING_FAILED. */
-  train(reason: TrainingReason): Promise<ModelRecord> {
+  train(reason: TrainingReason, options: { budgetSeconds?: number } = {}): Promise<ModelRecord> {
     if (this.running !== undefined)
       throw new KindredError('TRAINING_IN_PROGRESS', 'a training is already running', {
         reason: this.state.reason,
@@ -94,7 +99,10 @@ export class Trainer {
       );
     this.state = { ...this.state, reason, startedAt: new Date().toISOString(), stage: 'snapshot' };
     this.newInteractions = 0;
-    const run = this.run(reason).then(
+    const run = this.run(
+      reason,
+      options.budgetSeconds ?? this.options.config.training.budgetSeconds,
+    ).then(
       (record) => {
         this.state = { lastFinishedAt: new Date().toISOString() };
         return record;
@@ -113,7 +121,7 @@ export class Trainer {
     return this.running;
   }
 
-  private async run(reason: TrainingReason): Promise<ModelRecord> {
+  private async run(reason: TrainingReason, budgetSeconds: number): Promise<ModelRecord> {
     const { engine, registry, config, logger } = this.options;
     const started = performance.now();
     const models = engine.readModels;
@@ -134,10 +142,17 @@ export class Trainer {
         ratingMidpoint: models.interactionTypes.ratingMidpoint,
       },
       ...(this.pinned === undefined ? {} : { pipeline: this.pinned }),
-      budgetSeconds: config.training.budgetSeconds,
+      budgetSeconds,
       threads: config.training.threads,
       k: config.recommend.defaultK,
       holdout: SERVER_HOLDOUT,
+      validation: SERVER_VALIDATION,
+      // As deep as the server keeps lists; a quarter of the search's budget at most.
+      listsAhead: {
+        depth: config.serving.materializedDepth,
+        users: config.serving.materializedUsers,
+        seconds: Math.max(5, budgetSeconds / 4),
+      },
       trendingHalfLifeSeconds: config.recommend.trendingHalfLifeHours * 3600,
       offset,
       fingerprint: models.fingerprint(),

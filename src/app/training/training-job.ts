@@ -24,6 +24,9 @@ export interface TrainingJob {
   readonly threads: number;
   readonly k: number;
   readonly holdout: SplitProtocol;
+  readonly validation: SplitProtocol;
+  /** Users' lists ranked ahead into the artifact: how deep, for how many, for how long at most. */
+  readonly listsAhead: { readonly depth: number; readonly users: number; readonly seconds: number };
   readonly trendingHalfLifeSeconds: number;
   readonly offset: number;
   readonly fingerprint: string;
@@ -47,5 +50,14 @@ export type TrainingReply =
     }
   | { readonly kind: 'failed'; readonly error: string };
 
-/** The time-based holdout the server measures its models on, and the search validates on. */
+/** The time-based holdout the server measures its models on. */
 export const SERVER_HOLDOUT: SplitProtocol = { kind: 'user-temporal', ratio: 0.8, minimum: 5 };
+
+/**
+ * How the search validates: a random quarter of each user's interactions, as the MS
+ * Recommenders protocol (and `kindred eval`) holds out. Validated on the temporal split
+ * instead, the search picked models that did well at predicting each user's latest
+ * interactions but scored 0.35 where the random protocol's choice scored 0.39 on
+ * MovieLens; the time-based holdout still measures what it chose.
+ */
+export const SERVER_VALIDATION: SplitProtocol = { kind: 'random', ratio: 0.75, seed: 43 };

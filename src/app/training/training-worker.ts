@@ -4,6 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InteractionTypes } from '../../core/domain/interaction.js';
 import { encodeArtifact } from '../../core/recommend/artifact.js';
+import { LogHistories } from '../../core/recommend/offline.js';
+import { type PipelineModel, Recommender } from '../../core/recommend/recommender.js';
 import { trainPipeline } from '../../core/recommend/train-pipeline.js';
 import type { TrainingJob, TrainingReply } from './training-job.js';
 
@@ -12,6 +14,28 @@ if (port === null) throw new Error('training-worker must run as a worker thread'
 const job = workerData as TrainingJob;
 const send = (reply: TrainingReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(reply, transfer);
+
+/**
+ * The model with what lets serving start warm, computed here, off the event loop, from
+ * the snapshot read in the read models' order: every user's iALS vector folded in, and
+ * as many users' lists ranked ahead as `job.listsAhead` allows.
+ */
+function warmed(model: PipelineModel, job: TrainingJob, types: InteractionTypes): PipelineModel {
+  const rows = Int32Array.from({ length: job.columns.users.length }, (_, row) => row);
+  const histories = new LogHistories(job.columns, rows, job.size.users);
+  const userVectors = new Recommender(model, types).foldInUsers(histories, job.size.users);
+  const withVectors = userVectors === undefined ? model : { ...model, userVectors };
+  const { depth, users, seconds } = job.listsAhead;
+  if (depth === 0 || users === 0) return withVectors;
+  const deadline = performance.now() + seconds * 1000;
+  const userLists = new Recommender(withVectors, types).rankUsersAhead(
+    histories,
+    Math.min(users, job.size.users),
+    depth,
+    () => performance.now() < deadline,
+  );
+  return { ...withVectors, userLists };
+}
 
 try {
   const types = new InteractionTypes(
@@ -27,14 +51,14 @@ try {
     threads: job.threads,
     k: job.k,
     holdout: job.holdout,
+    validation: job.validation,
     trendingHalfLifeSeconds: job.trendingHalfLifeSeconds,
     onProgress: (stage, detail) =>
       send({ kind: 'progress', stage, ...(detail === undefined ? {} : { detail }) }),
   });
-  const artifact = encodeArtifact(
-    { offset: job.offset, fingerprint: job.fingerprint },
-    outcome.model,
-  );
+  send({ kind: 'progress', stage: 'warm' });
+  const model = warmed(outcome.model, job, types);
+  const artifact = encodeArtifact({ offset: job.offset, fingerprint: job.fingerprint }, model);
   let search: Extract<TrainingReply, { kind: 'done' }>['search'];
   if (outcome.search !== undefined) {
     const { config: _config, ...rest } = outcome.search;
@@ -45,7 +69,7 @@ try {
     {
       kind: 'done',
       artifact,
-      config: outcome.model.config,
+      config: model.config,
       interactions: outcome.interactions,
       ...(search === undefined ? {} : { search }),
       ...(outcome.evaluation === undefined ? {} : { evaluation: outcome.evaluation }),

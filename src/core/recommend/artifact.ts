@@ -2,9 +2,13 @@ import type { ProjectionState } from '../projections/projection.js';
 import { decodeSnapshot, encodeSnapshot } from '../projections/snapshot-codec.js';
 import type { ComponentModel } from './components.js';
 import { type ComponentConfig, parsePipelineConfig } from './pipeline-config.js';
-import type { PipelineModel } from './recommender.js';
+import type { PipelineModel, UserLists, UserVectors } from './recommender.js';
 
 const ARTIFACT_FORMAT = 1;
+/** The state holding `PipelineModel.userVectors` (not a component kind). */
+const USER_VECTORS = 'userVectors';
+/** The state holding `PipelineModel.userLists`. */
+const USER_LISTS = 'userLists';
 
 /** What identifies an artifact besides its models. */
 export interface ArtifactHeader {
@@ -17,8 +21,9 @@ export interface ArtifactHeader {
 /**
  * A trained pipeline as bytes: the snapshot codec's layout (a JSON header, then every
  * typed array raw and 8-byte aligned), one "projection" per model. Loading views the
- * arrays in one copy of the bytes, without parsing numbers. Per-user state (iALS user
- * factors) is not stored: serving folds users in from their histories.
+ * arrays in one copy of the bytes, without parsing numbers. Per-user state is the iALS
+ * vectors folded in at the training offset (`UserVectors`), when the trainer made them;
+ * serving folds in users whose history changed since.
  */
 export function encodeArtifact(header: ArtifactHeader, model: PipelineModel): Uint8Array {
   const states: Record<string, ProjectionState> = {
@@ -32,6 +37,17 @@ export function encodeArtifact(header: ArtifactHeader, model: PipelineModel): Ui
     },
   };
   for (const component of model.components) states[component.kind] = componentState(component);
+  if (model.userVectors !== undefined) {
+    const { users, factors, vectors, versions } = model.userVectors;
+    states[USER_VECTORS] = { json: { users, factors }, arrays: { vectors, versions } };
+  }
+  if (model.userLists !== undefined) {
+    const { users, depth, indices, scores, lengths, versions } = model.userLists;
+    states[USER_LISTS] = {
+      json: { users, depth },
+      arrays: { indices, scores, lengths, versions },
+    };
+  }
   return encodeSnapshot({
     checkpoint: header.offset,
     fingerprint: header.fingerprint,
@@ -59,9 +75,36 @@ export function decodeArtifact(bytes: Uint8Array): {
     if (!state) throw new Error(`artifact lacks the ${component.kind} model`);
     return componentFromState(component, state);
   });
+  const vectors = contents.states[USER_VECTORS];
+  const userVectors: UserVectors | undefined =
+    vectors === undefined
+      ? undefined
+      : {
+          users: (vectors.json as { users: number }).users,
+          factors: (vectors.json as { factors: number }).factors,
+          vectors: vectors.arrays['vectors'] as Float32Array,
+          versions: vectors.arrays['versions'] as Float64Array,
+        };
+  const lists = contents.states[USER_LISTS];
+  const userLists: UserLists | undefined =
+    lists === undefined
+      ? undefined
+      : {
+          ...(lists.json as { users: number; depth: number }),
+          indices: lists.arrays['indices'] as Int32Array,
+          scores: lists.arrays['scores'] as Float32Array,
+          lengths: lists.arrays['lengths'] as Int32Array,
+          versions: lists.arrays['versions'] as Float64Array,
+        };
   return {
     header: { offset: contents.checkpoint, fingerprint: contents.fingerprint },
-    model: { config, itemCount: json.itemCount, components },
+    model: {
+      config,
+      itemCount: json.itemCount,
+      components,
+      ...(userVectors === undefined ? {} : { userVectors }),
+      ...(userLists === undefined ? {} : { userLists }),
+    },
   };
 }
 

@@ -175,3 +175,95 @@ test('pipelines given as JSON are checked', () => {
     params: { lambda: 10, dropout: 0 },
   });
 });
+
+test('vectors folded in at training serve exactly as on-demand fold-in, while the history is unchanged', async () => {
+  const { log, users, items } = blocks();
+  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const histories = new LogHistories(log, allRows(log), users);
+  const userVectors = new Recommender(model, types).foldInUsers(histories, users);
+  assert.ok(userVectors !== undefined);
+  const warm = { ...model, userVectors };
+  // Through the artifact, as a server loads it.
+  const loaded = decodeArtifact(encodeArtifact({ offset: 1, fingerprint: '' }, warm)).model;
+  const cold = new Recommender(model, types);
+  const started = new Recommender(loaded, types);
+  for (let user = 0; user < 80; user++)
+    assert.deepEqual(started.recommend(histories, user, 10), cold.recommend(histories, user, 10));
+
+  // The stored vectors are what serves: spoiled ones change the answers...
+  const spoiled = new Float32Array(userVectors.vectors.length).fill(0);
+  for (let user = 0; user < 80; user++) spoiled[user * userVectors.factors] = user % 2 ? 1 : -1;
+  const iALSOnly = parsePipelineConfig({
+    components: [{ kind: 'ials', params: { factors: 8, regularization: 0.5, iterations: 10 } }],
+    historyLimit: 50,
+  });
+  const ials = await fitPipeline(log, types, { users, items }, allRows(log), iALSOnly, 1);
+  const vectors = new Recommender(ials, types).foldInUsers(histories, users)!;
+  const fake = new Recommender({ ...ials, userVectors: { ...vectors, vectors: spoiled } }, types);
+  const real = new Recommender(ials, types);
+  let differ = 0;
+  for (let user = 0; user < 80; user++)
+    if (
+      JSON.stringify(fake.recommend(histories, user, 5)) !==
+      JSON.stringify(real.recommend(histories, user, 5))
+    )
+      differ++;
+  assert.ok(differ > 40, `${differ} of 80 answers changed`);
+  // ...but not once the user's history has changed since: then it is folded in afresh.
+  const grown = {
+    readRecent(user: number, out: Int32Array, kinds: Uint8Array, values: Float64Array): number {
+      const count = histories.readRecent(
+        user,
+        out.subarray(1),
+        kinds.subarray(1),
+        values.subarray(1),
+      );
+      out[0] = (user % 4) * 10;
+      kinds[0] = CLICK;
+      values[0] = Number.NaN;
+      return count + 1;
+    },
+  };
+  for (let user = 0; user < 80; user++)
+    assert.deepEqual(fake.recommend(grown, user, 5), real.recommend(grown, user, 5));
+});
+
+test("lists ranked ahead are the request's own, kept while the history is unchanged", async () => {
+  const { log, users, items } = blocks();
+  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const histories = new LogHistories(log, allRows(log), users);
+  const userLists = new Recommender(model, types).rankUsersAhead(histories, users, 12, () => true);
+  const loaded = decodeArtifact(
+    encodeArtifact({ offset: 1, fingerprint: '' }, { ...model, userLists }),
+  ).model;
+  const served = new Recommender(loaded, types);
+  const fresh = new Recommender(model, types);
+  assert.equal(served.listDepthAhead, 12);
+  for (let user = 0; user < 80; user++) {
+    const ahead = served.listRankedAhead(histories, user);
+    assert.ok(ahead !== undefined, `user ${user}`);
+    const expected = fresh.recommend(histories, user, 12)!;
+    assert.deepEqual([...ahead.indices], [...expected.indices]);
+  }
+  // A history that changed since: no list from training.
+  const grown = {
+    readRecent(user: number, out: Int32Array, kinds: Uint8Array, values: Float64Array): number {
+      const count = histories.readRecent(
+        user,
+        out.subarray(1),
+        kinds.subarray(1),
+        values.subarray(1),
+      );
+      out[0] = 0;
+      kinds[0] = CLICK;
+      values[0] = Number.NaN;
+      return count + 1;
+    },
+  };
+  for (let user = 0; user < 80; user++)
+    assert.equal(served.listRankedAhead(grown, user), undefined);
+  // A time budget that runs out leaves the rest to be ranked on demand.
+  let budget = 10;
+  const partial = fresh.rankUsersAhead(histories, users, 12, () => budget-- > 0);
+  assert.equal(partial.lengths.filter((length) => length >= 0).length, 10);
+});

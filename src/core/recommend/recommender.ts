@@ -15,6 +15,42 @@ export interface PipelineModel {
   /** Catalog indexes 0 .. itemCount - 1 are the ones the models know. */
   readonly itemCount: number;
   readonly components: readonly ComponentModel[];
+  /** iALS vectors folded in at training time (see `UserVectors`); absent: fold in on demand. */
+  readonly userVectors?: UserVectors;
+  /** Users' lists ranked at training time (see `UserLists`); absent: ranked on demand. */
+  readonly userLists?: UserLists;
+}
+
+/**
+ * Users' ranked lists (the `depth` best unseen items, nothing else blocked), ranked at
+ * training time, off the event loop, with the version of the history each was ranked
+ * from: a server keeps a user's list from here while their history is unchanged, so its
+ * first request after a start or a swap costs what a later one does.
+ */
+export interface UserLists {
+  readonly users: number;
+  readonly depth: number;
+  /** users x depth item indexes, each list's first `lengths[user]` valid. */
+  readonly indices: Int32Array;
+  readonly scores: Float32Array;
+  /** Items in each list; -1: not ranked ahead. */
+  readonly lengths: Int32Array;
+  readonly versions: Float64Array;
+}
+
+/**
+ * Every user's iALS vector, folded in from their history as it was at the training
+ * offset, with that history's version: serving uses it while the user's history is
+ * unchanged, so neither a start nor a model swap makes anyone's first request pay for a
+ * fold-in. Vectors are exactly what serving would fold in (same code, same history).
+ */
+export interface UserVectors {
+  readonly users: number;
+  readonly factors: number;
+  /** users x factors. */
+  readonly vectors: Float32Array;
+  /** The history version each vector was folded in from (0: none). */
+  readonly versions: Float64Array;
 }
 
 /** Where a user's interactions come from: the read models when serving, a split offline. */
@@ -280,6 +316,96 @@ export class Recommender {
     return warmed;
   }
 
+  /**
+   * Folds in the iALS vector of every user 0 .. users-1 with usable history, exactly as a
+   * request would, for `PipelineModel.userVectors` (the trainer does this off the event
+   * loop). Undefined when the pipeline has no iALS component.
+   */
+  foldInUsers(reader: HistoryReader, users: number): UserVectors | undefined {
+    const component = this.model.components.find((c) => c.kind === 'ials');
+    if (component?.kind !== 'ials') return undefined;
+    const { factors } = component.ials;
+    const history = this.views.get(component.config.view)!;
+    const vectors = new Float32Array(users * factors);
+    const versions = new Float64Array(users);
+    for (let user = 0; user < users; user++) {
+      const count = reader.readRecent(
+        user,
+        this.historyItems,
+        this.historyTypes,
+        this.historyValues,
+      );
+      this.mergeView(
+        component.config.view,
+        history,
+        Math.min(count, this.model.config.historyLimit),
+      );
+      if (history.positiveLength === 0) continue;
+      this.foldIn!.solve(
+        component.ials,
+        history.items,
+        history.values,
+        history.length,
+        vectors.subarray(user * factors, (user + 1) * factors),
+      );
+      versions[user] = this.historyVersion(count);
+    }
+    return { users, factors, vectors, versions };
+  }
+
+  /**
+   * Ranks users 0 .. users-1's lists, `depth` deep, as a request without blocked items
+   * would, while `keepGoing` says so (a time budget): for `PipelineModel.userLists`.
+   */
+  rankUsersAhead(
+    reader: HistoryReader,
+    users: number,
+    depth: number,
+    keepGoing: () => boolean,
+  ): UserLists {
+    const indices = new Int32Array(users * depth);
+    const scores = new Float32Array(users * depth);
+    const lengths = new Int32Array(users).fill(-1);
+    const versions = new Float64Array(users);
+    for (let user = 0; user < users && keepGoing(); user++) {
+      const count = reader.readRecent(
+        user,
+        this.historyItems,
+        this.historyTypes,
+        this.historyValues,
+      );
+      if (count === 0) continue;
+      const version = this.historyVersion(count);
+      const ranked = this.rankHistory(count, depth, undefined, user);
+      if (ranked === undefined) continue;
+      indices.set(ranked.indices, user * depth);
+      scores.set(ranked.scores, user * depth);
+      lengths[user] = ranked.indices.length;
+      versions[user] = version;
+    }
+    return { users, depth, indices, scores, lengths, versions };
+  }
+
+  /**
+   * The user's list ranked at training time, `depth` deep, if their history is still
+   * the one it was ranked from; undefined otherwise.
+   */
+  listRankedAhead(reader: HistoryReader, user: number): Ranked | undefined {
+    const lists = this.model.userLists;
+    if (lists === undefined || user >= lists.users || (lists.lengths[user] ?? -1) < 0)
+      return undefined;
+    const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
+    if (count === 0 || this.historyVersion(count) !== lists.versions[user]) return undefined;
+    const from = user * lists.depth;
+    const to = from + lists.lengths[user]!;
+    return { indices: lists.indices.subarray(from, to), scores: lists.scores.subarray(from, to) };
+  }
+
+  /** The depth of the lists ranked at training time (0: none). */
+  get listDepthAhead(): number {
+    return this.model.userLists?.depth ?? 0;
+  }
+
   /** Ranks the `count` entries in the history buffers (newest first). */
   private rankHistory(
     count: number,
@@ -440,6 +566,17 @@ export class Recommender {
     if (cacheKey !== undefined) {
       const known = this.knownUserVector?.(cacheKey);
       if (known !== undefined) return known;
+      const trained = this.model.userVectors;
+      if (
+        trained !== undefined &&
+        cacheKey < trained.users &&
+        trained.versions[cacheKey] === version &&
+        version !== 0
+      )
+        return trained.vectors.subarray(
+          cacheKey * trained.factors,
+          (cacheKey + 1) * trained.factors,
+        );
       const cached = this.vectors.get(cacheKey);
       if (cached !== undefined && cached.version === version) return cached.vector;
     }

@@ -189,6 +189,8 @@ export interface TrainRequest {
   readonly historyLimit?: number;
   /** The time-based holdout the reported metrics come from. */
   readonly holdout: SplitProtocol;
+  /** How the search cuts its validation rows (default: as the holdout). */
+  readonly validation?: SplitProtocol;
   readonly trendingHalfLifeSeconds: number;
   readonly seed?: number;
   readonly onProgress?: (stage: string, detail?: Record<string, unknown>) => void;
@@ -217,7 +219,14 @@ export async function trainPipeline(request: TrainRequest): Promise<TrainOutcome
   const clock = () => performance.now();
   const { train, test } = splitRows(log, rows, request.holdout);
   const canHold = test.length > 0 && train.length > 0;
-  const searchRows = canHold ? train : rows;
+  // A search that validates as the holdout does must not see the holdout's rows. One
+  // that validates otherwise (the server's: a random split) chooses on every row, as
+  // the pipeline that serves will be fitted on every row; the holdout then measures the
+  // chosen pipeline fitted without its rows, but the choice was not blind to them.
+  const searchRows =
+    canHold && (request.validation === undefined || request.validation === request.holdout)
+      ? train
+      : rows;
 
   let started = clock();
   let search: TrainOutcome['search'];
@@ -228,7 +237,7 @@ export async function trainPipeline(request: TrainRequest): Promise<TrainOutcome
       budgetSeconds: request.budgetSeconds,
       threads: request.threads,
       k: request.k,
-      validation: request.holdout,
+      validation: request.validation ?? request.holdout,
       ...(request.historyLimit === undefined ? {} : { historyLimit: request.historyLimit }),
       ...(request.seed === undefined ? {} : { seed: request.seed }),
     });

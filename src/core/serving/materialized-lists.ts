@@ -165,8 +165,13 @@ export class MaterializedLists implements CollaborativeModel {
     if (list === undefined) {
       this.misses++;
       this.options.counters?.users?.miss();
+      // Ranked at training time, if their history has not changed since (and as deep).
+      list =
+        (model.listDepthAhead ?? 0) >= this.options.depth
+          ? model.listRankedAhead?.(reader, user)
+          : undefined;
       // A user the model cannot personalize is remembered too: no history read next time.
-      list = model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NO_LIST;
+      list ??= model.recommend(reader, user, this.options.depth, undefined, user, false) ?? NO_LIST;
       this.remember(user, list);
     } else {
       this.hits++;

@@ -31,6 +31,9 @@ export interface CollaborativeModel {
     within?: readonly string[],
   ): Ranked | undefined;
   similar(item: number, k: number, blocked?: IndexSet): Ranked | undefined;
+  /** The user's list ranked at training time, `listDepthAhead` deep, while still valid. */
+  listRankedAhead?(reader: HistoryReader, user: number): Ranked | undefined;
+  readonly listDepthAhead?: number;
 }
 
 export interface TrendingSource {

@@ -63,6 +63,9 @@ function summary(record: ModelRecord, active: string | null) {
   };
 }
 
+/** Longest `waitSeconds` of `POST /v1/models/train?wait=true`. */
+const MAX_WAIT_SECONDS = 6 * 3600;
+
 /** `GET /v1/models`, `GET /v1/models/{version}`, `POST /v1/models/train`, `POST /v1/models/rollback`. */
 export function registerModelRoutes(app: FastifyInstance, context: HttpContext): void {
   const models = (): ModelServices => {
@@ -135,28 +138,68 @@ export function registerModelRoutes(app: FastifyInstance, context: HttpContext):
     '/v1/models/train',
     {
       config: ADMIN_POLICY,
+      // The wait below has its own limit; the gateway's handler timeout (meant for
+      // requests that should take milliseconds) would answer REQUEST_TIMEOUT while the
+      // training goes on.
+      handlerTimeout: MAX_WAIT_SECONDS * 1000 + 5000,
       schema: {
         summary: 'Train new models now',
         description:
           'Starts a training (automatic search within `training.budgetSeconds`, holdout evaluation, final fit) in a ' +
-          'worker thread and answers 202 at once; with `wait=true` it answers when the new version serves, with its record.',
+          'worker thread and answers 202 at once. With `wait=true` it answers 200 with the record when the new ' +
+          'version serves, or 202 (`status: running`) if that takes longer than `waitSeconds` (default: ten times ' +
+          'the search budget, at least 5 minutes); poll `GET /v1/models` (its `training` and `active`) then.',
         tags: ['models'],
         querystring: Type.Object(
-          { wait: Type.Optional(Type.Boolean({ default: false })) },
+          {
+            wait: Type.Optional(Type.Boolean({ default: false })),
+            waitSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WAIT_SECONDS })),
+            budgetSeconds: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: 86_400,
+                description:
+                  'Time budget of the automatic search (default `training.budgetSeconds`).',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { '4xx': ErrorBody, '5xx': ErrorBody },
       },
     },
     async (request, reply) => {
-      const { wait } = request.query as { wait?: boolean };
+      const { wait, waitSeconds, budgetSeconds } = request.query as {
+        wait?: boolean;
+        waitSeconds?: number;
+        budgetSeconds?: number;
+      };
       const services = models();
-      const training = services.trainer.train('api');
-      if (wait) {
-        const record = await training;
-        return { ...record, active: record.version === services.serving.activeVersion };
-      }
+      const training = services.trainer.train(
+        'api',
+        budgetSeconds === undefined ? {} : { budgetSeconds },
+      );
       training.catch((error: unknown) => request.log.error({ err: error }, 'training failed'));
+      if (wait) {
+        const limit =
+          waitSeconds ??
+          Math.min(
+            MAX_WAIT_SECONDS,
+            Math.max(300, 10 * (budgetSeconds ?? context.config.training.budgetSeconds)),
+          );
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          training,
+          new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), limit * 1000);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        if (outcome !== undefined)
+          return { ...outcome, active: outcome.version === services.serving.activeVersion };
+        return reply
+          .status(202)
+          .send({ status: 'running', waitedSeconds: limit, training: services.trainer.status() });
+      }
       return reply.status(202).send({ status: 'started', training: services.trainer.status() });
     },
   );
