@@ -163,7 +163,10 @@ export class Engine {
     if (this.packing || this.closed) return;
     this.packing = true;
     const started = performance.now();
-    void runInSlices(this.readModels.histories.pack(), { keepGoing: () => !this.closed })
+    void runInSlices(this.readModels.histories.pack(), {
+      keepGoing: () => !this.closed,
+      task: 'pack-histories',
+    })
       .then(
         () =>
           this.logger.debug(
@@ -204,7 +207,7 @@ export class Engine {
       // 100,000 items' state held the event loop for 0.3 - 0.9 s.
       const contents = detachSnapshot(this.readModels.snapshot());
       const heldMs = performance.now() - started;
-      const bytes = (await runInSlices(encodeSnapshotInSlices(contents)))!;
+      const bytes = (await runInSlices(encodeSnapshotInSlices(contents), { task: 'snapshot' }))!;
       const byteLength = bytes.byteLength;
       await this.store.put(SNAPSHOT_NAMESPACE, READ_MODELS_KEY, bytes, { handOver: true });
       this.lastSnapshotCheckpoint = contents.checkpoint;

@@ -1,5 +1,10 @@
-/** Work per slice before the event loop gets a turn: short next to a request's budget. */
-const SLICE_MS = 4;
+import { telemetry } from '../observability/metrics.js';
+
+/**
+ * Work per slice before the event loop gets a turn: a request that arrives meanwhile
+ * waits no longer than this (plus one step) behind background work.
+ */
+const SLICE_MS = 2;
 
 /**
  * Runs a generator's steps a few milliseconds at a time, giving the event loop a turn
@@ -9,23 +14,28 @@ const SLICE_MS = 4;
  */
 export function runInSlices<T>(
   steps: Generator<void, T, void>,
-  options: { sliceMs?: number; keepGoing?: () => boolean } = {},
+  options: { sliceMs?: number; keepGoing?: () => boolean; task?: string } = {},
 ): Promise<T | undefined> {
   const sliceMs = options.sliceMs ?? SLICE_MS;
   const keepGoing = options.keepGoing ?? (() => true);
+  const work = telemetry.background(options.task ?? 'other');
+  work.started();
   return new Promise<T | undefined>((resolve, reject) => {
     const slice = (): void => {
+      const began = performance.now();
       try {
         if (!keepGoing()) return resolve(undefined);
-        const until = performance.now() + sliceMs;
+        const until = began + sliceMs;
         let step = steps.next();
         while (step.done !== true && performance.now() < until) step = steps.next();
         if (step.done === true) resolve(step.value);
         else setImmediate(slice);
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        work.slice((performance.now() - began) / 1000);
       }
     };
     setImmediate(slice);
-  });
+  }).finally(() => work.ended());
 }

@@ -39,6 +39,7 @@ export interface KindredConfig {
   tracing: { otlpEndpoint: string; sampleRatio: number };
   training: {
     budgetSeconds: number;
+    requestBudgetMs: number;
     everySeconds: number;
     everyEvents: number;
     onStart: boolean;
@@ -353,6 +354,13 @@ export const SETTINGS: readonly SettingDefinition[] = [
     type: { kind: 'integer', min: 1, max: 86_400 },
     default: 120,
     doc: 'Time budget of the automatic search that picks the models, their blend and their hyperparameters by validation nDCG.',
+  },
+  {
+    path: 'training.requestBudgetMs',
+    env: 'KINDRED_TRAINING_REQUEST_BUDGET_MS',
+    type: { kind: 'number', min: 0.1, max: 60_000 },
+    default: 5,
+    doc: "Most a recommendation may cost the automatic search's choice when nothing is kept for the user (their history just changed: iALS folds them in again, every model scores the catalog), in ms, measured on this machine during the search (median history length): it caps iALS's factors and leaves out blend partners that would exceed it. Requests of users whose history is unchanged read lists ranked at training time and cost far less.",
   },
   {
     path: 'training.everySeconds',

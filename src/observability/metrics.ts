@@ -21,6 +21,14 @@ export const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/** One kind of background work run in slices (see `EngineTelemetry.background`). */
+export interface BackgroundWork {
+  started(): void;
+  /** One slice ran for `seconds`. */
+  slice(seconds: number): void;
+  ended(): void;
+}
+
 export interface CacheCounter {
   hit(count?: number): void;
   miss(count?: number): void;
@@ -39,6 +47,8 @@ export interface EngineTelemetry {
   cache(name: string): CacheCounter;
   /** A serving stage was skipped or fell back (it threw or ran over its time budget). */
   servingDegraded(stage: string): void;
+  /** Handle for one kind of background work (index builds, lists ranked ahead, snapshots). */
+  background(task: string): BackgroundWork;
   /** A live recommendation stream opened (+1) or closed (-1). */
   streamsOpen(delta: 1 | -1): void;
   /** A fresh list was pushed on a live stream; `trigger`: initial, interaction or model. */
@@ -96,6 +106,47 @@ class ProcessTelemetry implements EngineTelemetry {
 
   servingDegraded(stage: string): void {
     this.servingDegradations.inc({ stage });
+  }
+
+  readonly backgroundSeconds = new Counter({
+    name: 'kindred_background_work_seconds_total',
+    help: 'Event-loop time spent on background work run in slices between requests (index builds, lists ranked ahead, snapshots, history packing), by task',
+    labelNames: ['task'] as const,
+    registers: [],
+  });
+  readonly backgroundRunning = new Gauge({
+    name: 'kindred_background_tasks',
+    help: 'Background jobs running now, by task (0 once a server has nothing left to do)',
+    labelNames: ['task'] as const,
+    registers: [],
+  });
+  readonly backgroundSlices = new Histogram({
+    name: 'kindred_background_slice_seconds',
+    help: 'How long one slice of background work held the event loop (a request arriving meanwhile waits as long)',
+    labelNames: ['task'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.1],
+    registers: [],
+  });
+  private readonly backgroundTasks = new Map<string, BackgroundWork>();
+
+  background(task: string): BackgroundWork {
+    let work = this.backgroundTasks.get(task);
+    if (work === undefined) {
+      const seconds = this.backgroundSeconds.labels(task);
+      const running = this.backgroundRunning.labels(task);
+      const slices = this.backgroundSlices.labels(task);
+      running.set(0);
+      work = {
+        started: () => running.inc(),
+        slice: (spent) => {
+          seconds.inc(spent);
+          slices.observe(spent);
+        },
+        ended: () => running.dec(),
+      };
+      this.backgroundTasks.set(task, work);
+    }
+    return work;
   }
 
   readonly streams = new Gauge({
@@ -176,6 +227,9 @@ class ProcessTelemetry implements EngineTelemetry {
       this.cacheRequests,
       this.cacheHitRatio,
       this.servingDegradations,
+      this.backgroundSeconds,
+      this.backgroundRunning,
+      this.backgroundSlices,
       this.streams,
       this.streamPushes,
       this.streamsRefused,

@@ -218,7 +218,7 @@ export class RecommendationService {
     const current = (): boolean => !this.stopped && this.models.activeRecommender === recommender;
     void runInSlices(
       materialized.warm(readModels.histories, readModels.users.ids.size, categories),
-      { keepGoing: current },
+      { keepGoing: current, task: 'category-lists' },
     ).then(
       (lists) => {
         if (lists === undefined || !current()) return;

@@ -1,7 +1,7 @@
 import type { StateStore } from '../../ports/state-store.js';
 import type { OfflineMetrics } from '../../core/recommend/offline.js';
 import type { PipelineConfig } from '../../core/recommend/pipeline-config.js';
-import type { Trial } from '../../core/recommend/search.js';
+import type { SearchResult, Trial } from '../../core/recommend/search.js';
 
 export const MODELS_NAMESPACE = 'models';
 const ARTIFACT = 'artifact/';
@@ -19,6 +19,8 @@ export interface SearchRecord {
   readonly validationNdcg: number;
   readonly k: number;
   readonly trials: readonly Trial[];
+  /** The request budget, the iALS factors it allowed, and the chosen pipeline's request cost (ms). */
+  readonly requestCost?: SearchResult['requestCost'];
 }
 
 /** Everything known about one model version except its arrays. */

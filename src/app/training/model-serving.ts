@@ -236,6 +236,7 @@ export class ModelServing {
     const current = (): boolean => !this.stopped && this.preparing === recommender;
     if (ials === undefined || recommender.itemCount <= this.annMinItems) return current();
     const built = await this.inSlices(
+      'model-index',
       buildIvfIndexInSlices(ials.itemFactors, ials.items, ials.factors),
       current,
     );
@@ -252,6 +253,7 @@ export class ModelServing {
       items: categories.categoryItems,
     };
     const partitions = await this.inSlices(
+      'model-category-indexes',
       buildPartitionsInSlices(ials.itemFactors, ials.items, ials.factors, members),
       current,
     );
@@ -264,6 +266,7 @@ export class ModelServing {
     if (recommender.model.userVectors === undefined) {
       const readModels = this.engine.readModels;
       const warmed = await this.inSlices(
+        'model-user-vectors',
         recommender.warmVectors(readModels.histories, readModels.users.ids.size),
         current,
       );
@@ -278,11 +281,12 @@ export class ModelServing {
 
   /** Runs a build a few ms at a time between requests; undefined if `current` turned false. */
   private async inSlices<T>(
+    task: string,
     steps: Generator<void, T, void>,
     current: () => boolean,
   ): Promise<{ result: T; ms: number } | undefined> {
     const started = Date.now();
-    const result = await runInSlices(steps, { sliceMs: INDEX_SLICE_MS, keepGoing: current });
+    const result = await runInSlices(steps, { sliceMs: INDEX_SLICE_MS, keepGoing: current, task });
     return result === undefined || !current() ? undefined : { result, ms: Date.now() - started };
   }
 

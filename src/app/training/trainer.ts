@@ -143,6 +143,7 @@ export class Trainer {
       },
       ...(this.pinned === undefined ? {} : { pipeline: this.pinned }),
       budgetSeconds,
+      requestBudgetMs: config.training.requestBudgetMs,
       threads: config.training.threads,
       k: config.recommend.defaultK,
       holdout: SERVER_HOLDOUT,
@@ -183,6 +184,9 @@ export class Trainer {
               validationNdcg: reply.search.validationNdcg,
               k: reply.search.k,
               trials: reply.search.trials,
+              ...(reply.search.requestCost === undefined
+                ? {}
+                : { requestCost: reply.search.requestCost }),
             },
           }),
       seconds: { total: (performance.now() - started) / 1000, ...reply.seconds },

@@ -21,6 +21,7 @@ export interface TrainingJob {
   /** A pinned pipeline (already validated), or undefined for the automatic search. */
   readonly pipeline?: PipelineConfig;
   readonly budgetSeconds: number;
+  readonly requestBudgetMs: number;
   readonly threads: number;
   readonly k: number;
   readonly holdout: SplitProtocol;

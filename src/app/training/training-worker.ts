@@ -48,6 +48,7 @@ try {
     size: job.size,
     ...(job.pipeline === undefined ? {} : { pipeline: job.pipeline }),
     budgetSeconds: job.budgetSeconds,
+    requestBudgetMs: job.requestBudgetMs,
     threads: job.threads,
     k: job.k,
     holdout: job.holdout,

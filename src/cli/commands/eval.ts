@@ -136,6 +136,7 @@ export function registerEval(program: Command): void {
           k: number('k'),
           budgetSeconds:
             options['budget'] === undefined ? config.training.budgetSeconds : number('budget'),
+          requestBudgetMs: config.training.requestBudgetMs,
           threads:
             options['threads'] === undefined
               ? Math.min(config.training.threads, availableParallelism())

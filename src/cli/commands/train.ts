@@ -63,6 +63,12 @@ export function formatRecord(record: ModelRecord): string {
       `search: ${s.trials.length} trials in ${s.seconds.toFixed(1)} s (budget ${s.budgetSeconds} s), ` +
         `validation nDCG@${s.k} ${s.validationNdcg.toFixed(4)} (${s.validationUsers} users; ${s.protocol})`,
     );
+    if (s.requestCost !== undefined)
+      lines.push(
+        `request cost: ${s.requestCost.chosenMs.toFixed(2)} ms with nothing kept for the user ` +
+          `(budget ${s.requestCost.budgetMs} ms, iALS up to ${s.requestCost.maxFactors} factors at ` +
+          `${s.requestCost.historyLength} history items, measured here)`,
+      );
   } else lines.push('search: none (pipeline pinned by training.pipeline)');
   if (record.evaluation !== undefined) {
     const { metrics: m, protocol } = record.evaluation;

@@ -36,6 +36,8 @@ export interface BenchmarkRow {
 export interface BenchmarkOptions {
   readonly k: number;
   readonly budgetSeconds: number;
+  /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
+  readonly requestBudgetMs?: number;
   readonly threads: number;
   /** Single models in the table; default all. */
   readonly models?: readonly (ComponentKind | 'bpr')[];
@@ -131,6 +133,9 @@ export async function benchmarkProtocol(
     progress(`searching (budget ${options.budgetSeconds} s)`);
     search = await choosePipeline(log, types, size, train, {
       budgetSeconds: options.budgetSeconds,
+      ...(options.requestBudgetMs === undefined
+        ? {}
+        : { requestBudgetMs: options.requestBudgetMs }),
       threads: options.threads,
       k: options.k,
       validation: validationProtocol(protocol),

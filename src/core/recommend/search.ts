@@ -15,6 +15,8 @@ import {
   describePipeline,
 } from './pipeline-config.js';
 import { UserFoldValidation } from './validation.js';
+import { LogHistories } from './offline.js';
+import { ialsRequestMs, pipelineRequestMs } from './request-cost.js';
 
 export interface SearchOptions {
   /** Wall-clock budget for the whole search. */
@@ -29,6 +31,11 @@ export interface SearchOptions {
   /** Users validated on at most (a seeded sample beyond this); default 5000. */
   readonly maxValidationUsers?: number;
   readonly historyLimit?: number;
+  /**
+   * Most a request may cost the chosen pipeline when nothing is kept for the user (their
+   * history just changed), in ms, measured here (see request-cost.ts); undefined: no limit.
+   */
+  readonly requestBudgetMs?: number;
   /** Milliseconds; injectable so tests control time. */
   readonly clock?: () => number;
   readonly onTrial?: (trial: Trial) => void;
@@ -66,6 +73,13 @@ export interface SearchResult {
   readonly budgetSeconds: number;
   /** True when the budget cut the search short. */
   readonly budgetExhausted: boolean;
+  /** The request budget, the iALS factors it allowed, and what the chosen pipeline's request costs (ms, median). */
+  readonly requestCost?: {
+    readonly budgetMs: number;
+    readonly maxFactors: number;
+    readonly historyLength: number;
+    readonly chosenMs: number;
+  };
   readonly validation: {
     readonly users: number;
     readonly folds: number;
@@ -177,6 +191,31 @@ export async function searchPipeline(
   const kinds = (options.kinds ?? ['ials', 'ease', 'rp3beta', 'item-knn', 'popularity']).filter(
     (kind) => kind !== 'ease' || easeApplicable(contexts[0]!.matrix('presence')),
   );
+  const budgetMs = options.requestBudgetMs;
+  const historyLength = medianHistoryLength(log, rows, size.users, historyLimit);
+  const maxFactors =
+    budgetMs === undefined || !kinds.includes('ials')
+      ? 1024
+      : largestFactorsWithin(budgetMs, size.items, historyLength, clock);
+  const withinBudget = <C extends ComponentConfig>(config: C): C =>
+    config.kind === 'ials' && config.params.factors > maxFactors
+      ? ({ ...config, params: { ...config.params, factors: maxFactors } } as C)
+      : config;
+  const costReader = new LogHistories(log, rows, size.users);
+  const costUsers = sampleUsers(log, rows, 15, seed);
+  const requestMsOf = (models: ComponentModel[], items: number, limit: number): number =>
+    pipelineRequestMs(
+      {
+        config: { components: models.map((model) => model.config), historyLimit: limit },
+        itemCount: items,
+        components: models,
+      },
+      types,
+      costReader,
+      costUsers,
+      k,
+      clock,
+    );
   const best = new Map<ComponentKind, Evaluated>();
   const tried = new Map<ComponentKind, number>();
   /**
@@ -243,7 +282,7 @@ export async function searchPipeline(
         const incumbent = best.get('ials');
         if (incumbent?.config.kind !== 'ials') return;
         const next = capacityStep(incumbent.config, direction);
-        if (next === undefined) break;
+        if (next === undefined || next.params.factors > maxFactors) break;
         if ((await holdoutTrial(next)) === undefined) return;
         if (best.get('ials') === incumbent) break;
         moved = true;
@@ -311,7 +350,7 @@ export async function searchPipeline(
     const incumbent = best.get('ials')?.config;
     const scored: { config: ComponentConfig; ndcg: number }[] = [];
     for (let i = 0; i < BRACKET_SIZE; i++) {
-      const config = propose('ials', incumbent, views, random, i % 2 === 1);
+      const config = withinBudget(propose('ials', incumbent, views, random, i % 2 === 1));
       const ndcg = await holdoutTrial(config, SHORT_SWEEPS);
       if (ndcg === undefined) break;
       scored.push({ config, ndcg });
@@ -326,7 +365,7 @@ export async function searchPipeline(
   for (const kind of kinds) {
     if (kind === 'popularity') continue;
     if (best.size > 0 && timeLeft() <= 0) break;
-    if (kind === 'ials') await holdoutTrial(DEFAULT_COMPONENTS.ials);
+    if (kind === 'ials') await holdoutTrial(withinBudget(DEFAULT_COMPONENTS.ials));
     else await foldTrial(DEFAULT_COMPONENTS[kind], false);
   }
   // iALS's capacity first, before the blend stage's time is kept back: it moves the
@@ -356,6 +395,7 @@ export async function searchPipeline(
   const lead = ials ?? singles[0];
   if (lead === undefined) throw new Error('the search could not fit any model');
   let chosen: PipelineConfig = { components: [{ ...lead.config, weight: 1 }], historyLimit };
+  let chosenModels: ComponentModel[] | undefined;
   let chosenNdcg = lead.ndcg;
   const partners: Evaluated[] = [lead];
   for (const entry of singles) {
@@ -378,6 +418,15 @@ export async function searchPipeline(
       blendModels.push(models);
     }
     const componentCount = blendModels[0]!.length;
+    // What each model adds to a request (on the first fold's models): one that would take
+    // the blend over the request budget keeps weight 0.
+    const costs = blendModels[0]!.map((model) =>
+      budgetMs === undefined ? 0 : requestMsOf([model], size.items, historyLimit),
+    );
+    const affordable = (candidate: readonly number[]): boolean =>
+      budgetMs === undefined ||
+      candidate.reduce((sum, weight, index) => sum + (weight !== 0 ? costs[index]! : 0), 0) <=
+        Math.max(budgetMs, costs[0]!);
     const pool = new BlendPool(componentCount);
     for (let fold = 0; fold < foldCount; fold++)
       folds.visit(fold, blendModels[fold]!, historyLimit, (scores, seen, relevant) =>
@@ -407,6 +456,7 @@ export async function searchPipeline(
           if (value === weights[index]) continue;
           const candidate = [...weights];
           candidate[index] = value;
+          if (!affordable(candidate)) continue;
           const ndcg = pool.ndcg(candidate, k);
           const config = blendConfig(blendModels[0]!, candidate, historyLimit);
           record({
@@ -428,6 +478,18 @@ export async function searchPipeline(
     }
     chosen = blendConfig(blendModels[0]!, weights, historyLimit);
     chosenNdcg = current;
+    chosenModels = blendModels[0]!.filter((_, index) => weights[index] !== 0);
+  }
+
+  let requestCost: SearchResult['requestCost'];
+  if (budgetMs !== undefined) {
+    chosenModels ??= [await fitComponent({ ...lead.config, weight: 1 }, contexts[0]!)];
+    requestCost = {
+      budgetMs,
+      maxFactors,
+      historyLength,
+      chosenMs: requestMsOf(chosenModels, size.items, historyLimit),
+    };
   }
 
   return {
@@ -438,6 +500,7 @@ export async function searchPipeline(
     seconds: (clock() - started) / 1000,
     budgetSeconds: options.budgetSeconds,
     budgetExhausted: clock() >= deadline,
+    ...(requestCost === undefined ? {} : { requestCost }),
     validation: {
       users: folds.users,
       folds: foldCount,
@@ -712,4 +775,44 @@ class BlendPool {
     }
     return count === 0 ? 0 : sum / count;
   }
+}
+
+/** The median history length of the users in `rows`, capped at `limit`. */
+function medianHistoryLength(
+  log: InteractionLog,
+  rows: Int32Array,
+  users: number,
+  limit: number,
+): number {
+  const counts = new Int32Array(users);
+  for (const row of rows) {
+    const user = log.users[row]!;
+    if (user >= 0 && user < users) counts[user]!++;
+  }
+  const active = counts.filter((count) => count > 0).sort();
+  return Math.min(limit, active.length === 0 ? 1 : active[active.length >> 1]!);
+}
+
+/** The most iALS factors (a multiple of 16, from 16) whose request fits `budgetMs`. */
+function largestFactorsWithin(
+  budgetMs: number,
+  items: number,
+  historyLength: number,
+  clock: () => number,
+): number {
+  let allowed = 16;
+  for (const factors of [32, 64, 96, 128, 192, 256, 384, 512, 768, 1024]) {
+    if (ialsRequestMs(factors, items, historyLength, clock) > budgetMs) break;
+    allowed = factors;
+  }
+  return allowed;
+}
+
+/** Up to `count` users with interactions in `rows`, seeded. */
+function sampleUsers(log: InteractionLog, rows: Int32Array, count: number, seed: number): number[] {
+  const random = createRandom(seed + 11);
+  const picked = new Set<number>();
+  for (let attempt = 0; attempt < count * 20 && picked.size < count && rows.length > 0; attempt++)
+    picked.add(log.users[rows[random.nextInt(rows.length)]!]!);
+  return [...picked].filter((user) => user >= 0);
 }

@@ -184,6 +184,8 @@ export interface TrainRequest {
   /** A pinned pipeline; without one the search chooses. */
   readonly pipeline?: PipelineConfig;
   readonly budgetSeconds: number;
+  /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
+  readonly requestBudgetMs?: number;
   readonly threads: number;
   readonly k: number;
   readonly historyLimit?: number;
@@ -235,6 +237,9 @@ export async function trainPipeline(request: TrainRequest): Promise<TrainOutcome
     request.onProgress?.('search', { budgetSeconds: request.budgetSeconds });
     search = await choosePipeline(log, types, size, searchRows, {
       budgetSeconds: request.budgetSeconds,
+      ...(request.requestBudgetMs === undefined
+        ? {}
+        : { requestBudgetMs: request.requestBudgetMs }),
       threads: request.threads,
       k: request.k,
       validation: request.validation ?? request.holdout,
