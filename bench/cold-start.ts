@@ -107,7 +107,7 @@ function summarize(samples: readonly Sample[]): string {
     `${samples.length} requests (${other} not 200); first requests of a user: ${firsts.length}, ` +
     `p50 ${round(percentile(firsts, 50))} ms, p99 ${round(percentile(firsts, 99))} ms; ` +
     `later ones: ${rest.length}, p50 ${round(percentile(rest, 50))} ms, p99 ${round(percentile(rest, 99))} ms; ` +
-    `max ${round(Math.max(...samples.map((s) => s.ms)))} ms`
+    `max ${round(samples.reduce((most, s) => Math.max(most, s.ms), 0))} ms`
   );
 }
 

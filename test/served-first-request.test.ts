@@ -179,29 +179,44 @@ test(
 );
 
 test(
-  'right after a model swap, 8 clients still get every answer',
+  'during a training and right after its model swaps in, 8 clients still get every answer',
   { timeout: 900_000 },
   async (t) => {
     assert.ok(server !== undefined, 'the server of the first test');
+    const base = server.url;
     const before = server.logs.length;
+    // The clients keep asking while the model trains and swaps in.
+    let training = true;
+    const during: Pass[] = [];
+    const asking = (async () => {
+      while (training) during.push(await askEveryUser(base));
+    })();
     // Beyond the gateway's handler timeout (15 s): the wait has its own limit.
     const started = performance.now();
-    const trained = await fetch(`${server.url}/v1/models/train?wait=true&budgetSeconds=20`, {
+    const trained = await fetch(`${base}/v1/models/train?wait=true&budgetSeconds=20`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
     const seconds = (performance.now() - started) / 1000;
+    training = false;
+    await asking;
     const record = (await trained.json()) as { version?: string; active?: boolean };
     assert.equal(trained.status, 200, JSON.stringify(record));
     assert.equal(record.active, true);
-    t.diagnostic(`trained ${record.version} through the API in ${seconds.toFixed(1)} s`);
+    t.diagnostic(
+      `trained ${record.version} through the API in ${seconds.toFixed(1)} s; meanwhile ${during.length} passes`,
+    );
+    for (const pass of during) {
+      t.diagnostic(`during the training: ${describe(pass)}`);
+      assert.deepEqual([...pass.statuses.keys()], [200], describe(pass));
+    }
     assert.ok(
       server.logs
         .slice(before)
         .some((line) => line.msg === 'model serving' && line['version'] === record.version),
     );
-    const afterSwap = await askEveryUser(server.url);
+    const afterSwap = await askEveryUser(base);
     t.diagnostic(`right after the swap: ${describe(afterSwap)}`);
     assert.deepEqual([...afterSwap.statuses.keys()], [200], describe(afterSwap));
     assert.equal(afterSwap.degraded, 0);

@@ -359,7 +359,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
     path: 'training.requestBudgetMs',
     env: 'KINDRED_TRAINING_REQUEST_BUDGET_MS',
     type: { kind: 'number', min: 0.1, max: 60_000 },
-    default: 5,
+    default: 10,
     doc: "Most a recommendation may cost the automatic search's choice when nothing is kept for the user (their history just changed: iALS folds them in again, every model scores the catalog), in ms, measured on this machine during the search (median history length): it caps iALS's factors and leaves out blend partners that would exceed it. Requests of users whose history is unchanged read lists ranked at training time and cost far less.",
   },
   {
