@@ -1,4 +1,5 @@
 import { telemetry } from '../observability/metrics.js';
+import { requestActivity } from './request-activity.js';
 
 /**
  * Work per slice before the event loop gets a turn: a request that arrives meanwhile
@@ -14,14 +15,28 @@ const SLICE_MS = 2;
  */
 export function runInSlices<T>(
   steps: Generator<void, T, void>,
-  options: { sliceMs?: number; keepGoing?: () => boolean; task?: string } = {},
+  options: {
+    sliceMs?: number;
+    keepGoing?: () => boolean;
+    task?: string;
+    /**
+     * Optional work (lists ranked ahead): a slice runs only once no requests arrived for
+     * this many ms, so it never takes turns with traffic. Default 0: take turns.
+     */
+    quietMs?: number;
+  } = {},
 ): Promise<T | undefined> {
   const sliceMs = options.sliceMs ?? SLICE_MS;
   const keepGoing = options.keepGoing ?? (() => true);
   const work = telemetry.background(options.task ?? 'other');
   work.started();
   return new Promise<T | undefined>((resolve, reject) => {
+    const quietMs = options.quietMs ?? 0;
     const slice = (): void => {
+      if (quietMs > 0 && !requestActivity.quietFor(quietMs) && keepGoing()) {
+        setTimeout(slice, quietMs);
+        return;
+      }
       const began = performance.now();
       try {
         if (!keepGoing()) return resolve(undefined);

@@ -1,3 +1,4 @@
+import { requestActivity } from '../app/request-activity.js';
 import { POOLS, type Pool } from './route-policy.js';
 
 export const POOL_INDEX: Readonly<Record<Pool, number>> = {
@@ -341,6 +342,7 @@ export class LoadShedder {
     if (this.pressure && now - this.lastTurnEnd >= this.grace) this.endEpisode();
     this.turnOpen = true;
     this.turnStart = now;
+    requestActivity.mark();
     this.turnCarried =
       (this.inFlight[READ] as number) +
       (this.inFlight[WRITE] as number) +

@@ -54,7 +54,7 @@ export async function startEmbeddedServer(
     await engine.close({ snapshot: false }).catch(() => undefined);
     throw error;
   }
-  await models.start({ schedule: true });
+  await models.start({ schedule: true, warmUp: true });
   ready = true;
   const address = await http.listen({ host, port: config.server.port });
   const url = address.replace('[::1]', 'localhost');

@@ -218,7 +218,8 @@ export class RecommendationService {
     const current = (): boolean => !this.stopped && this.models.activeRecommender === recommender;
     void runInSlices(
       materialized.warm(readModels.histories, readModels.users.ids.size, categories),
-      { keepGoing: current, task: 'category-lists' },
+      // Optional: a narrowed request ranks its own list when none is kept yet.
+      { keepGoing: current, task: 'category-lists', quietMs: 20 },
     ).then(
       (lists) => {
         if (lists === undefined || !current()) return;
@@ -304,6 +305,41 @@ export class RecommendationService {
         ? { kind: 'session', reader: new SessionHistory(items, this.sessionType) }
         : { kind: 'none' };
     return this.serve(subject, 'session', params, trace, {});
+  }
+
+  /**
+   * Runs the default scenario's pipeline for up to `count` users spread over the user
+   * base, recording nothing (no list, no impression), so that the code every request
+   * runs is compiled and its data paged in before the first request arrives: a server
+   * answers its first requests as fast as its later ones.
+   */
+  *warmUp(count: number): Generator<void, number, void> {
+    const models = this.engine.readModels;
+    const users = models.users.ids.size;
+    if (users === 0 || this.models.activeRecommender === undefined) return 0;
+    const scenario = this.resolve(this.scenarioNamed(DEFAULT_SCENARIO), undefined);
+    const trace: StageTracer = { stage: (_name, fn) => fn() };
+    const step = Math.max(1, Math.floor(users / count));
+    let ran = 0;
+    for (let user = 0; user < users && ran < count; user += step) {
+      if (models.users.at(user) === undefined) continue;
+      const result = this.pipeline.run(this.world, {
+        subject: { kind: 'user', user, reader: models.histories },
+        scenario,
+        k: this.config.recommend.defaultK,
+        offset: 0,
+        explain: false,
+        now: Date.now() / 1000,
+        seed: ran,
+        pageFeatures: false,
+        trace,
+      });
+      for (let position = 0; position < result.items.length; position++)
+        models.catalog.ids.idOf(result.items[position]!);
+      ran++;
+      yield;
+    }
+    return ran;
   }
 
   trending(params: RecommendParams, trace: StageTracer): RecommendationAnswer {

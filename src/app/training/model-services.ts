@@ -6,6 +6,10 @@ import { ModelServing } from './model-serving.js';
 import { Trainer } from './trainer.js';
 import { RecommendationService } from '../serving/recommendation-service.js';
 import { RecommendationStreams } from '../serving/recommendation-stream.js';
+import { runInSlices } from '../run-in-slices.js';
+
+/** Users whose recommendations are computed (and thrown away) before a server is ready. */
+const WARM_UP_USERS = 500;
 
 /** The models module as the roles and the HTTP layer see it. */
 export interface ModelServices {
@@ -16,8 +20,12 @@ export interface ModelServices {
   readonly recommendations: RecommendationService;
   /** Live recommendation lists pushed to connected clients. */
   readonly streams: RecommendationStreams;
-  /** Loads the active model and trending; with `schedule`, trains on schedule and at start. */
-  start(options: { schedule: boolean }): Promise<void>;
+  /**
+   * Loads the active model and trending; with `schedule`, trains on schedule and at
+   * start; with `warmUp`, runs the request path for a few hundred users first (a server
+   * about to take traffic).
+   */
+  start(options: { schedule: boolean; warmUp?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,8 +67,18 @@ export function createModelServices(
     trainer,
     recommendations,
     streams,
-    async start({ schedule }) {
+    async start({ schedule, warmUp = false }) {
       await serving.start();
+      if (warmUp) {
+        const started = performance.now();
+        const users = await runInSlices(recommendations.warmUp(WARM_UP_USERS), {
+          task: 'warm-up',
+        });
+        logger.info(
+          { users, ms: Math.round(performance.now() - started) },
+          'request path warmed up',
+        );
+      }
       recommendations.start();
       streams.start();
       if (schedule) trainer.startSchedule(serving.activeVersion !== null);

@@ -361,16 +361,18 @@ export async function searchPipeline(
     }
   };
 
-  // 1. Every model at its defaults.
-  for (const kind of kinds) {
-    if (kind === 'popularity') continue;
-    if (best.size > 0 && timeLeft() <= 0) break;
-    if (kind === 'ials') await holdoutTrial(withinBudget(DEFAULT_COMPONENTS.ials));
-    else await foldTrial(DEFAULT_COMPONENTS[kind], false);
+  // 1. Every model at its defaults, iALS's capacity first: it moves the result most, a
+  // step is a known direction, and on a slow or busy machine it must not be the part
+  // that the time left skips (the other models' defaults cost a second or two each).
+  if (kinds.includes('ials')) {
+    await holdoutTrial(withinBudget(DEFAULT_COMPONENTS.ials));
+    await capacityLadder();
   }
-  // iALS's capacity first, before the blend stage's time is kept back: it moves the
-  // result most, and a step is a known direction.
-  if (kinds.includes('ials')) await capacityLadder();
+  for (const kind of kinds) {
+    if (kind === 'popularity' || kind === 'ials') continue;
+    if (best.size > 0 && timeLeft() <= 0) break;
+    await foldTrial(DEFAULT_COMPONENTS[kind], false);
+  }
 
   // 2. Tuning in turns, while the budget lasts; the blend stage's share is kept back.
   let progress = true;
