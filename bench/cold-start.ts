@@ -15,7 +15,9 @@
 //
 // Usage (after `npm run build`; the data prepared once by `node dist/bench/serving.js
 // --data DIR`, which generates, imports and trains):
-//   node dist/bench/cold-start.js --data DIR [--seconds 10] [--idle 60]
+//   node dist/bench/cold-start.js --data DIR [--seconds 10] [--idle 60] [--only-ready]
+// A baseline: the compiled script copied into an earlier build's dist/bench, run with
+// --only-ready on a copy of DIR (the same data; a build's server may rewrite its snapshot).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -28,6 +30,8 @@ import { FULL_SIZE, K, PIPELINE, recommendationQuery } from './serving-mix.js';
 const DATA = textOption('data');
 const SECONDS = numberOption('seconds', 10);
 const IDLE_SECONDS = numberOption('idle', 60);
+/** `--only-ready`: phase 1 alone (to run this script against an earlier build as a baseline). */
+const ONLY_READY = process.argv.includes('--only-ready');
 const CLIENTS = 4;
 const { ITEMS, USERS } = FULL_SIZE;
 if (DATA === undefined)
@@ -147,6 +151,10 @@ async function main(): Promise<void> {
   await sleep(SECONDS);
   await clients.stop();
   say(`right after ready: ${summarize(clients.samples)}`);
+  if (ONLY_READY) {
+    await server.stop(60_000);
+    return;
+  }
 
   // 2. A training and a swap while the clients go on.
   clients = runClients(server.url, 2);

@@ -6,7 +6,7 @@ import { decodeArtifact, encodeArtifact } from './artifact.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig, type PipelineConfig } from './pipeline-config.js';
-import { FoldInSolver, Recommender } from './recommender.js';
+import { FoldInSolver, type HistoryReader, Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
 import { blockClicks } from './test-support.js';
 import { TrendingCounter } from './trending.js';
@@ -35,6 +35,24 @@ const PIPELINE: PipelineConfig = parsePipelineConfig({
   ],
   historyLimit: 50,
 });
+
+/** `histories` with one click more for every user, on the item `itemOf` names. */
+function withClickSince(histories: HistoryReader, itemOf: (user: number) => number): HistoryReader {
+  return {
+    readRecent(user, out, kinds, values) {
+      const count = histories.readRecent(
+        user,
+        out.subarray(1),
+        kinds.subarray(1),
+        values.subarray(1),
+      );
+      out[0] = itemOf(user);
+      kinds[0] = CLICK;
+      values[0] = Number.NaN;
+      return count + 1;
+    },
+  };
+}
 
 const allRows = (log: InteractionLog) => Int32Array.from({ length: log.users.length }, (_, i) => i);
 
@@ -210,20 +228,7 @@ test('vectors folded in at training serve exactly as on-demand fold-in, while th
       differ++;
   assert.ok(differ > 40, `${differ} of 80 answers changed`);
   // ...but not once the user's history has changed since: then it is folded in afresh.
-  const grown = {
-    readRecent(user: number, out: Int32Array, kinds: Uint8Array, values: Float64Array): number {
-      const count = histories.readRecent(
-        user,
-        out.subarray(1),
-        kinds.subarray(1),
-        values.subarray(1),
-      );
-      out[0] = (user % 4) * 10;
-      kinds[0] = CLICK;
-      values[0] = Number.NaN;
-      return count + 1;
-    },
-  };
+  const grown = withClickSince(histories, (user) => (user % 4) * 10);
   for (let user = 0; user < 80; user++)
     assert.deepEqual(fake.recommend(grown, user, 5), real.recommend(grown, user, 5));
 });
@@ -246,20 +251,7 @@ test("lists ranked ahead are the request's own, kept while the history is unchan
     assert.deepEqual([...ahead.indices], [...expected.indices]);
   }
   // A history that changed since: no list from training.
-  const grown = {
-    readRecent(user: number, out: Int32Array, kinds: Uint8Array, values: Float64Array): number {
-      const count = histories.readRecent(
-        user,
-        out.subarray(1),
-        kinds.subarray(1),
-        values.subarray(1),
-      );
-      out[0] = 0;
-      kinds[0] = CLICK;
-      values[0] = Number.NaN;
-      return count + 1;
-    },
-  };
+  const grown = withClickSince(histories, () => 0);
   for (let user = 0; user < 80; user++)
     assert.equal(served.listRankedAhead(grown, user), undefined);
   // A time budget that runs out leaves the rest to be ranked on demand.

@@ -296,17 +296,7 @@ export class Recommender {
     const last = Math.min(users, this.vectorCacheSize);
     let warmed = 0;
     for (let user = 0; user < last; user++) {
-      const count = reader.readRecent(
-        user,
-        this.historyItems,
-        this.historyTypes,
-        this.historyValues,
-      );
-      this.mergeView(
-        component.config.view,
-        history,
-        Math.min(count, this.model.config.historyLimit),
-      );
+      const count = this.readView(reader, user, component.config.view, history);
       if (history.positiveLength > 0) {
         this.userVector(ials, history, user, this.historyVersion(count));
         warmed++;
@@ -329,17 +319,7 @@ export class Recommender {
     const vectors = new Float32Array(users * factors);
     const versions = new Float64Array(users);
     for (let user = 0; user < users; user++) {
-      const count = reader.readRecent(
-        user,
-        this.historyItems,
-        this.historyTypes,
-        this.historyValues,
-      );
-      this.mergeView(
-        component.config.view,
-        history,
-        Math.min(count, this.model.config.historyLimit),
-      );
+      const count = this.readView(reader, user, component.config.view, history);
       if (history.positiveLength === 0) continue;
       this.foldIn!.solve(
         component.ials,
@@ -404,6 +384,18 @@ export class Recommender {
   /** The depth of the lists ranked at training time (0: none). */
   get listDepthAhead(): number {
     return this.model.userLists?.depth ?? 0;
+  }
+
+  /** Reads a user's history into the buffers and merges it into one view; returns its length. */
+  private readView(
+    reader: HistoryReader,
+    user: number,
+    view: InteractionView,
+    history: ViewHistory,
+  ): number {
+    const count = reader.readRecent(user, this.historyItems, this.historyTypes, this.historyValues);
+    this.mergeView(view, history, Math.min(count, this.model.config.historyLimit));
+    return count;
   }
 
   /** Ranks the `count` entries in the history buffers (newest first). */
