@@ -74,11 +74,19 @@ class ProcessTelemetry implements EngineTelemetry {
     help: 'Cache lookups, by cache and result (hit or miss)',
     labelNames: ['cache', 'result'] as const,
     registers: [],
+    collect: () => this.collectCacheRequests(),
   });
+  /**
+   * Lookups are counted in plain numbers (a cache is asked on every request, and a
+   * prom-client child hashes its labels on every `inc`) and written at scrape time, each
+   * label set in the order it was first counted, as prom-client itself keeps them.
+   */
   private readonly caches = new Map<
     string,
     { hits: number; misses: number; handle: CacheCounter }
   >();
+  private readonly cacheSeries: { cache: string; result: 'hit' | 'miss'; count: () => number }[] =
+    [];
   readonly cacheHitRatio = new Gauge({
     name: 'kindred_cache_hit_ratio',
     help: 'Hits over lookups since start, by cache',
@@ -148,19 +156,25 @@ class ProcessTelemetry implements EngineTelemetry {
   cache(name: string): CacheCounter {
     const existing = this.caches.get(name);
     if (existing) return existing.handle;
-    const hits = this.cacheRequests.labels(name, 'hit');
-    const misses = this.cacheRequests.labels(name, 'miss');
+    let hitSeen = false;
+    let missSeen = false;
     const entry = {
       hits: 0,
       misses: 0,
       handle: {
         hit: (count = 1) => {
+          if (!hitSeen) {
+            hitSeen = true;
+            this.cacheSeries.push({ cache: name, result: 'hit', count: () => entry.hits });
+          }
           entry.hits += count;
-          hits.inc(count);
         },
         miss: (count = 1) => {
+          if (!missSeen) {
+            missSeen = true;
+            this.cacheSeries.push({ cache: name, result: 'miss', count: () => entry.misses });
+          }
           entry.misses += count;
-          misses.inc(count);
         },
       },
     };
@@ -186,6 +200,12 @@ class ProcessTelemetry implements EngineTelemetry {
     this.modelAge.reset();
     const now = Date.now();
     for (const [model, { at }] of this.trainedAt) this.modelAge.set({ model }, (now - at) / 1000);
+  }
+
+  private collectCacheRequests(): void {
+    this.cacheRequests.reset();
+    for (const { cache, result, count } of this.cacheSeries)
+      this.cacheRequests.inc({ cache, result }, count());
   }
 
   private collectHitRatio(): void {
