@@ -9,15 +9,18 @@
 #   bench/serving-cpu-ab.sh floor DIR [ROUNDS]      (this checkout alone)
 #
 # Each round measures, one after the other: this checkout's `kindred serve` over DIR, the
-# same build's "floor", then the same two for BASE_REV (built in a temporary worktree), then
-# a bare node:http server answering this checkout's first answer as a fixed body (the
-# serving benchmark's anchor). Each server is started, waited for until it is ready (its
-# indexes built, users' vectors folded in, and for builds that have them the lists within
-# each category ranked ahead), warmed for 3 s, then loaded by wrk (1 thread, 4 connections,
-# 10 s) with the serving benchmark's request mix; the line printed is its answers a second
-# and its main thread's CPU time per request, read from /proc before and after. A summary
-# line per round gives each build's ratios to the bare server: bare µs / build µs (the
-# share of the bare server's throughput the build's CPU allows), recommendations and floor.
+# same build's "floor", then the same two for BASE_REV (built in a temporary worktree), each
+# followed at once by a bare node:http server answering this checkout's first answer as a
+# fixed body (the serving benchmark's anchor), so that each ratio compares two measures a
+# few seconds apart (a shared machine's speed drifts within minutes). Each Kindred server is
+# started, waited for until it is ready (its indexes built, users' vectors folded in, and for
+# builds that have them the lists within each category ranked ahead), warmed for 3 s, then
+# loaded by wrk (1 thread, 4 connections, 10 s) with the serving benchmark's request mix;
+# the bare server is warmed and loaded the same way. Each line printed is the answers a
+# second and the server's main-thread CPU time per request, read from /proc before and
+# after. A summary line per round and build gives its ratios to the bare server: bare µs /
+# build µs (the share of the bare server's throughput the build's CPU allows), for its
+# recommendations and for its floor.
 #
 # The "floor" of a build is that build with one line changed in a copy of its `dist`: the
 # recommendation route answers every request with the body of its first answer. Same
@@ -91,30 +94,31 @@ report() { # label wrk-output cpu-ticks-before cpu-ticks-after (sets $us)
   us=$(echo "($4-$3)*1000000/$(getconf CLK_TCK)/$requests" | bc -l | cut -c1-6)
   echo "$1: $(echo "$2" | grep Requests/ | awk '{print $2}') req/s, main thread $us us per request"
 }
-measure_bare() { # label seed
-  BARE_BODY=$(cat "$work/body.json") PORT=8098 node "$here/dist/bench/bare-server.js" >/dev/null &
-  bare_pid=$!
-  sleep 1
+measure_bare() { # label seed (sets $us)
+  if [ -z "$bare_pid" ]; then
+    BARE_BODY=$(cat "$work/body.json") PORT=8098 node "$here/dist/bench/bare-server.js" >/dev/null &
+    bare_pid=$!
+    sleep 1
+  fi
   wrk -t1 -c4 -d3s -s "$work/mix.lua" http://127.0.0.1:8098 -- 1 >/dev/null
   local before after out
   before=$(awk '{print $14+$15}' "/proc/$bare_pid/stat")
   out=$(wrk -t1 -c4 -d10s -s "$work/mix.lua" http://127.0.0.1:8098 -- "$2")
   after=$(awk '{print $14+$15}' "/proc/$bare_pid/stat")
   report "$1" "$out" "$before" "$after"
-  kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
-  bare_pid=
 }
 ratio() { echo "scale=3; $1/$2" | bc -l | sed 's/^\./0./'; }
+roots=("$here" "$work/this-floor")
+[ "$base" != floor ] && roots+=("$work/base" "$work/base-floor")
 for round in $(seq 1 "$rounds"); do
-  declare -a rec=() flo=()
-  measure "$here" "round $round, this checkout" "$round"; rec[0]=$us
-  measure "$work/this-floor" "round $round, this checkout, floor" "$round"; flo[0]=$us
-  if [ "$base" != floor ]; then
-    measure "$work/base" "round $round, $base" "$round"; rec[1]=$us
-    measure "$work/base-floor" "round $round, $base, floor" "$round"; flo[1]=$us
-  fi
-  measure_bare "round $round, bare node:http" "$round"; bare=$us
+  declare -a cpu=() anchor=()
+  for j in "${!roots[@]}"; do
+    label="round $round, ${labels[$((j / 2))]}$([ $((j % 2)) = 1 ] && echo ", floor")"
+    measure "${roots[$j]}" "$label" "$round"; cpu[$j]=$us
+    measure_bare "$label: bare node:http after it" "$round"; anchor[$j]=$us
+  done
   for i in "${!labels[@]}"; do
-    echo "round $round, ${labels[$i]}: recommendations/bare $(ratio "$bare" "${rec[$i]}"), floor/bare $(ratio "$bare" "${flo[$i]}") (bare $bare us, recommendations ${rec[$i]} us, floor ${flo[$i]} us a request)"
+    r=$((2 * i)); f=$((2 * i + 1))
+    echo "round $round, ${labels[$i]}: recommendations/bare $(ratio "${anchor[$r]}" "${cpu[$r]}") (${cpu[$r]} / ${anchor[$r]} us), floor/bare $(ratio "${anchor[$f]}" "${cpu[$f]}") (${cpu[$f]} / ${anchor[$f]} us)"
   done
 done
