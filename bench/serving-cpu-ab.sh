@@ -113,7 +113,8 @@ roots=("$here" "$work/this-floor")
 for round in $(seq 1 "$rounds"); do
   declare -a cpu=() anchor=()
   for j in "${!roots[@]}"; do
-    label="round $round, ${labels[$((j / 2))]}$([ $((j % 2)) = 1 ] && echo ", floor")"
+    label="round $round, ${labels[$((j / 2))]}"
+    [ $((j % 2)) = 1 ] && label="$label, floor"
     measure "${roots[$j]}" "$label" "$round"; cpu[$j]=$us
     measure_bare "$label: bare node:http after it" "$round"; anchor[$j]=$us
   done
