@@ -91,7 +91,11 @@ export interface Gateway {
 export interface DirectAdmission {
   readonly pool: number;
   readonly requestId: string;
-  readonly headers: Readonly<Record<string, string | number>>;
+  /**
+   * The answer's headers but its request id and length, as `writeHead` takes them flat:
+   * name, value, name, value... (node:http walks an array faster than an object's keys).
+   */
+  readonly headers: readonly (string | number)[];
   /** The request's connection (the load shedder notes when it was answered). */
   readonly connection: object;
 }
@@ -691,6 +695,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
   const directGate = (method: string, url: string, policy: RoutePolicy): DirectGate => {
     const route = routeStateFor(method, url, config, policy);
     const plainHeaders = { ...SECURITY_HEADERS, 'content-type': JSON_TYPE };
+    const plainList: readonly string[] = Object.entries(plainHeaders).flat();
     const durationOf = (status: number): { observe(value: number): void } => {
       let child = route.durations.get(status);
       if (child === undefined) {
@@ -734,7 +739,7 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
           durationOf(503).observe(0);
           return ANSWERED;
         }
-        let headers: Readonly<Record<string, string | number>> = plainHeaders;
+        let headers: readonly (string | number)[] = plainList;
         if (caller !== undefined && keyRule !== null && caller.id !== 'master') {
           const decision = limiter.take(`k:${caller.id}`, keyRule) as RateDecision;
           if (!decision.allowed) {
@@ -742,13 +747,17 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
             shedder.release(route.pool);
             return DELEGATE;
           }
-          headers = {
-            ...plainHeaders,
-            'ratelimit-limit': decision.limit,
-            'ratelimit-remaining': decision.remaining,
-            'ratelimit-reset': decision.resetSeconds,
-            'ratelimit-policy': keyPolicy,
-          };
+          headers = [
+            ...plainList,
+            'ratelimit-limit',
+            decision.limit,
+            'ratelimit-remaining',
+            decision.remaining,
+            'ratelimit-reset',
+            decision.resetSeconds,
+            'ratelimit-policy',
+            keyPolicy,
+          ];
         }
         return { pool: route.pool, requestId, headers, connection };
       },

@@ -72,6 +72,9 @@ export function directRecommendations(
     const admission = gate.admit(req, res);
     if (admission === DELEGATE) return false;
     if (admission === ANSWERED) return true;
+    // A GET's (empty) body, consumed now: node:http would otherwise do it after the answer,
+    // through more of its stream machinery.
+    req.resume();
     let status = 200;
     let body: string;
     try {
@@ -83,11 +86,13 @@ export function directRecommendations(
       if (status >= 500) logger.error({ err: error, reqId: admission.requestId }, 'request failed');
       body = JSON.stringify(kindredError.toBody());
     }
-    res.writeHead(status, {
+    res.writeHead(status, [
       ...admission.headers,
-      'x-request-id': admission.requestId,
-      'content-length': Buffer.byteLength(body),
-    });
+      'x-request-id',
+      admission.requestId,
+      'content-length',
+      Buffer.byteLength(body),
+    ]);
     res.end(body);
     gate.finish(admission, status, performance.now() - started);
     return true;
@@ -96,7 +101,18 @@ export function directRecommendations(
 
 /** A query string as the route's parameters, or undefined when the framework must judge it. */
 function parseQuery(query: string, maxK: number): RawParams | undefined {
-  const raw: RawParams = {};
+  // Every field present from the start: one object shape whatever the query holds.
+  const raw: RawParams = {
+    k: undefined,
+    offset: undefined,
+    scenario: undefined,
+    filter: undefined,
+    boost: undefined,
+    exclude: undefined,
+    diversity: undefined,
+    explain: undefined,
+    recommendationId: undefined,
+  };
   let start = 0;
   while (start <= query.length) {
     let end = query.indexOf('&', start);
@@ -113,27 +129,26 @@ function parseQuery(query: string, maxK: number): RawParams | undefined {
   return raw;
 }
 
-/** The text parameters the route takes as they come, each with what the schema allows. */
-const TEXT_PARAMS: Readonly<Record<string, (value: string) => boolean>> = {
-  scenario: (value) => SCENARIO.test(value),
-  filter: (value) => value.length <= MAX_RULE,
-  boost: (value) => value.length <= MAX_RULE,
-  exclude: (value) => value.length <= MAX_EXCLUDE,
-  diversity: (value) => DIVERSITY.test(value),
-  recommendationId: (value) => value.length >= 1 && value.length <= 64,
-};
-
-type TextParam = 'scenario' | 'filter' | 'boost' | 'exclude' | 'diversity' | 'recommendationId';
-
-/** Sets one parameter; false for anything the route's schema would not take as is. */
+/**
+ * Sets one parameter; false for anything the route's schema would not take as is (unknown
+ * and repeated parameters are the framework's to judge). Each name is matched and stored
+ * as a literal: a property read or write keyed by a freshly sliced string looks the string
+ * up in the engine's string table every time.
+ */
 function take(raw: RawParams, key: string, value: string, maxK: number): boolean {
   switch (key) {
-    case 'k':
+    case 'k': {
+      if (raw.k !== undefined) return false;
+      const number = numberText(value);
+      if (number < 1 || number > maxK) return false;
+      raw.k = number;
+      return true;
+    }
     case 'offset': {
-      if (raw[key] !== undefined || !K_TEXT.test(value)) return false;
-      const number = Number(value);
-      if (key === 'k' ? number < 1 || number > maxK : number > 10_000) return false;
-      raw[key] = number;
+      if (raw.offset !== undefined) return false;
+      const number = numberText(value);
+      if (number < 0 || number > 10_000) return false;
+      raw.offset = number;
       return true;
     }
     case 'explain':
@@ -141,12 +156,38 @@ function take(raw: RawParams, key: string, value: string, maxK: number): boolean
       if (raw.explain !== undefined || value !== 'false') return false;
       raw.explain = false;
       return true;
+    case 'scenario':
+      if (raw.scenario !== undefined || !SCENARIO.test(value)) return false;
+      raw.scenario = value;
+      return true;
+    case 'filter':
+      if (raw.filter !== undefined || value.length > MAX_RULE) return false;
+      raw.filter = value;
+      return true;
+    case 'boost':
+      if (raw.boost !== undefined || value.length > MAX_RULE) return false;
+      raw.boost = value;
+      return true;
+    case 'exclude':
+      if (raw.exclude !== undefined || value.length > MAX_EXCLUDE) return false;
+      raw.exclude = value;
+      return true;
+    case 'diversity':
+      if (raw.diversity !== undefined || !DIVERSITY.test(value)) return false;
+      raw.diversity = value;
+      return true;
+    case 'recommendationId':
+      if (raw.recommendationId !== undefined || value.length < 1 || value.length > 64) return false;
+      raw.recommendationId = value;
+      return true;
+    default:
+      return false;
   }
-  const allowed = Object.hasOwn(TEXT_PARAMS, key) ? TEXT_PARAMS[key] : undefined;
-  // Unknown and repeated parameters are the framework's to judge.
-  if (allowed === undefined || raw[key as TextParam] !== undefined || !allowed(value)) return false;
-  raw[key as TextParam] = value;
-  return true;
+}
+
+/** The value of 1 to 5 decimal digits, or -1. */
+function numberText(value: string): number {
+  return K_TEXT.test(value) ? Number(value) : -1;
 }
 
 /** A query or path component decoded like the framework does ('+' is a space in queries). */

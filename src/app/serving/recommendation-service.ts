@@ -14,6 +14,7 @@ import { MaterializedLists } from '../../core/serving/materialized-lists.js';
 import type { Diversity } from '../../core/serving/ordering.js';
 import {
   type ItemExplanation,
+  type PipelineRequest,
   type ResolvedScenario,
   type ServingWorld,
   ServingPipeline,
@@ -403,21 +404,26 @@ export class RecommendationService {
           ),
         )
       : {};
-    const result = this.pipeline.run(this.world, {
+    // Optional fields set one by one: a spread per field cost a temporary object each.
+    const request: { -readonly [K in keyof PipelineRequest]: PipelineRequest[K] } = {
       subject,
       scenario: resolved,
       k: params.k,
       offset: continued === undefined ? (params.offset ?? 0) : 0,
-      ...(exclude === undefined ? {} : { exclude }),
-      ...predicates,
       explain: params.explain ?? false,
-      ...(params.exact === true ? { exact: true } : {}),
       now: Date.now() / 1000,
       seed: (Math.random() * 2 ** 32) >>> 0,
-      ...(this.ranker === undefined ? {} : { ranker: this.ranker }),
       pageFeatures: this.takeRowBudget(),
       trace,
-    });
+    };
+    if (exclude !== undefined) request.exclude = exclude;
+    if (predicates.filter !== undefined) request.filter = predicates.filter;
+    if (predicates.categories !== undefined) request.categories = predicates.categories;
+    if (predicates.boost !== undefined) request.boost = predicates.boost;
+    if (predicates.explainBoost !== undefined) request.explainBoost = predicates.explainBoost;
+    if (params.exact === true) request.exact = true;
+    if (this.ranker !== undefined) request.ranker = this.ranker;
+    const result = this.pipeline.run(this.world, request);
     for (const reason of result.degraded) telemetry.servingDegraded(reason.split(':')[0]!);
 
     const ids = models.catalog.ids;
@@ -498,15 +504,23 @@ export class RecommendationService {
     boost?: (item: Item) => number;
     explainBoost?: (item: Item) => readonly { rule: string; factor: number }[];
   } {
-    const compiled = [config.filter, params.filter]
-      .filter((source): source is string => source !== undefined && source.trim() !== '')
-      .map((source) => this.rules.filter(source));
-    const filters = compiled.map((filter) => filter.bind(bindings));
-    const categories = compiled.flatMap((filter) => filter.requiredCategories);
-    const boostRules = [config.boost, params.boost]
-      .filter((source): source is string => source !== undefined && source.trim() !== '')
-      .map((source) => this.rules.boosts(source));
-    const boosts = boostRules.map((rule) => rule.bind(bindings));
+    // Plain loops: this runs on every request with a filter.
+    const filters: ((item: Item) => boolean)[] = [];
+    const categories: string[] = [];
+    for (const source of [config.filter, params.filter]) {
+      if (source === undefined || source.trim() === '') continue;
+      const filter = this.rules.filter(source);
+      filters.push(filter.bind(bindings));
+      for (const category of filter.requiredCategories) categories.push(category);
+    }
+    const boostRules: ReturnType<RuleCache['boosts']>[] = [];
+    const boosts: ((item: Item) => number)[] = [];
+    for (const source of [config.boost, params.boost]) {
+      if (source === undefined || source.trim() === '') continue;
+      const rule = this.rules.boosts(source);
+      boostRules.push(rule);
+      boosts.push(rule.bind(bindings));
+    }
     const out: ReturnType<RecommendationService['predicates']> = {};
     if (categories.length > 0) out.categories = categories;
     if (filters.length === 1) out.filter = filters[0]!;

@@ -908,9 +908,13 @@ export class ServingPipeline {
       pinnedItems.add(pin.item);
     }
     const page = entries.slice(offset, offset + k);
-    const items = new Int32Array(page.length);
-    const scores = new Float64Array(page.length);
-    const features = new Float32Array(page.length * FEATURE_COUNT);
+    // One buffer for the three columns: a typed array over 64 bytes gets its own off-heap
+    // allocation (and a finalizer at the next collection), a cost on every request.
+    const n = page.length;
+    const buffer = new ArrayBuffer(n * (8 + 4 + 4 * FEATURE_COUNT));
+    const scores = new Float64Array(buffer, 0, n);
+    const items = new Int32Array(buffer, 8 * n, n);
+    const features = new Float32Array(buffer, 12 * n, n * FEATURE_COUNT);
     const explanations: ItemExplanation[] | undefined = request.explain ? [] : undefined;
     page.forEach((entry, position) => {
       const pinned = entry < 0;

@@ -144,33 +144,41 @@ export interface RawParams {
 }
 
 export function paramsOf(raw: RawParams, defaultK: number): RecommendParams {
-  const exclude =
-    typeof raw.exclude === 'string'
-      ? raw.exclude
-          .split(',')
-          .map((id) => id.trim())
-          .filter((id) => id !== '')
-      : raw.exclude;
+  const exclude = typeof raw.exclude === 'string' ? excludeList(raw.exclude) : raw.exclude;
   const diversity = raw.diversity === undefined ? undefined : parseDiversity(raw.diversity);
   if (raw.diversity !== undefined && diversity === undefined)
     throw new KindredError('INVALID_REQUEST', `diversity "${raw.diversity}" is not understood`, {
       path: 'diversity',
     });
-  return {
-    k: raw.k ?? defaultK,
-    ...(raw.offset === undefined ? {} : { offset: raw.offset }),
-    ...(raw.scenario === undefined ? {} : { scenario: raw.scenario }),
-    ...(raw.filter === undefined ? {} : { filter: raw.filter }),
-    ...(raw.boost === undefined ? {} : { boost: raw.boost }),
-    ...(exclude === undefined ? {} : { exclude }),
-    ...(diversity === undefined ? {} : { diversity }),
-    explain: raw.explain ?? false,
-    ...(raw.exact === true ? { exact: true } : {}),
-    ...(raw.recommendationId === undefined ? {} : { recommendationId: raw.recommendationId }),
-    ...(raw.context === undefined
-      ? {}
-      : { context: raw.context as Readonly<Record<string, RuleValue>> }),
-  };
+  // Assigned one by one (a spread per optional field cost a temporary object each, per request).
+  const params: Mutable<RecommendParams> = { k: raw.k ?? defaultK, explain: raw.explain ?? false };
+  if (raw.offset !== undefined) params.offset = raw.offset;
+  if (raw.scenario !== undefined) params.scenario = raw.scenario;
+  if (raw.filter !== undefined) params.filter = raw.filter;
+  if (raw.boost !== undefined) params.boost = raw.boost;
+  if (exclude !== undefined) params.exclude = exclude;
+  if (diversity !== undefined) params.diversity = diversity;
+  if (raw.exact === true) params.exact = true;
+  if (raw.recommendationId !== undefined) params.recommendationId = raw.recommendationId;
+  if (raw.context !== undefined)
+    params.context = raw.context as Readonly<Record<string, RuleValue>>;
+  return params;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** `a, b,,c` as ['a', 'b', 'c']: split on commas, trimmed, empty entries dropped. */
+function excludeList(text: string): string[] {
+  const ids: string[] = [];
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf(',', start);
+    if (end < 0) end = text.length;
+    const id = text.slice(start, end).trim();
+    if (id !== '') ids.push(id);
+    start = end + 1;
+  }
+  return ids;
 }
 
 /**
