@@ -263,7 +263,13 @@ export class ModelServing {
       { version, categories: partitions.result.size, ms: partitions.ms },
       'per-category indexes built for filtered requests',
     );
-    if (recommender.model.userVectors === undefined) {
+    const trained = recommender.model.userVectors;
+    if (trained !== undefined)
+      this.logger.info(
+        { version, users: trained.users, ms: 0, at: 'training' },
+        "users' vectors folded in",
+      );
+    else {
       const readModels = this.engine.readModels;
       const warmed = await this.inSlices(
         'model-user-vectors',
