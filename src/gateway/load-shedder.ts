@@ -44,7 +44,7 @@ export interface LoadShedderOptions {
    * request each, so a queue of this many or more is the proof of an overload.
    */
   readonly closedLoopClients?: number;
-  /** Shedding pauses once this long without proof, to see whether the overload is over (default 2,000 ms; doubles while it is not, up to 8x). */
+  /** Shedding pauses once this long without proof, to see whether the overload is over (default 8,000 ms; doubles while it is not, up to 8x). */
   readonly probeAfterMs?: number;
   readonly now?: () => number;
 }
@@ -174,7 +174,7 @@ export class LoadShedder {
       this.service[pool] = this.serviceFactor > 0 ? ceiling / this.serviceFactor : 0;
     this.grace = options.graceMs ?? Math.max(20, 5 * ceiling);
     this.closedLoopClients = options.closedLoopClients ?? 16;
-    this.probeAfter = options.probeAfterMs ?? 2000;
+    this.probeAfter = options.probeAfterMs ?? 8000;
     this.probeInterval = this.probeAfter;
     this.now = options.now ?? (() => performance.now());
   }
@@ -203,6 +203,7 @@ export class LoadShedder {
         if (wait > this.maxWaitSeen) this.maxWaitSeen = wait;
         if (wait > target && ahead >= (MIN_QUEUE[pool] as number)) {
           this.lateThisTurn = true;
+          if (this.lateSince < 0) this.lateSince = now;
           if (ahead + this.turnCarried >= this.closedLoopClients) this.proven(now);
           // While an import runs, its batches are what makes requests late: it gives way
           // (below), and the requests it delayed are still served.
@@ -233,8 +234,9 @@ export class LoadShedder {
       this.pausedAt = -1;
       return;
     }
-    if (this.lateSince < 0) this.lateSince = now;
-    else if (now - this.lateSince >= this.grace) this.pressure = true;
+    // Requests have run late for the grace period (a queue of any length; a burst or a
+    // pause is absorbed), and now the queue proves more than closed-loop clients.
+    if (now - this.lateSince >= this.grace) this.pressure = true;
   }
 
   /**
@@ -362,7 +364,6 @@ export class LoadShedder {
     this.prevTurnRequests = this.turnRequests;
     this.turnRequests = 0;
     this.lastTurnEnd = end;
-    if (!this.provenThisTurn) this.lateSince = -1;
     this.provenThisTurn = false;
     if (this.pressure && end - this.lastProofAt >= this.probeInterval) {
       // No proof for a while: pause, and see whether the queue comes back.
@@ -377,6 +378,7 @@ export class LoadShedder {
       this.calmSince = -1;
       return;
     }
+    this.lateSince = -1;
     this.bulkShadow = false;
     if (this.pressure) {
       if (this.calmSince < 0) this.calmSince = end;
