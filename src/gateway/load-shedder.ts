@@ -90,8 +90,9 @@ const INTERACTIVE_WINDOW_MS = 1_000;
  * this turn ahead of it, or still in flight from earlier turns). An open-loop overload
  * gives that proof within milliseconds, since its queue grows without bound.
  *
- * Shedding is CoDel-like: it starts only once requests have kept running late, with that
- * proof, for a grace period (a burst, a one-off pause such as a snapshot, is absorbed), then sheds
+ * Shedding is CoDel-like: it starts only once requests have kept running late for a grace
+ * period (a burst, a one-off pause such as a snapshot, is absorbed) and the queue gives that
+ * proof, then sheds
  * exactly the late requests, which keeps turns, and so the latency of admitted requests,
  * near the target; it stops once turns have been on time for a grace period. While it
  * sheds, bulk writes (which have no target: one batch is one long turn) are refused too
