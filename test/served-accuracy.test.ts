@@ -9,27 +9,15 @@
 // setting at its default is test/served-first-request.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { InteractionTypes } from '../src/core/domain/interaction.js';
 import { evaluateRanking } from '../src/core/evaluation/metrics.js';
 import { benchmarkProtocol } from '../src/core/recommend/benchmark.js';
 import { LogHistories, relevantFromRows, splitRows } from '../src/core/recommend/offline.js';
 import { parsePipelineConfig, type PipelineConfig } from '../src/core/recommend/pipeline-config.js';
 import { readRatingsFile, type RatingsFile } from '../src/cli/ratings-file.js';
+import { repositoryFile } from './support/repository-file.js';
 import { startModelServer, type ModelServer } from './support/model-server.js';
-
-function repositoryFile(relative: string): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(directory, relative);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error(`${relative} not found`);
-    directory = parent;
-  }
-}
 
 const PROTOCOL = { kind: 'random', ratio: 0.75, seed: 42 } as const;
 const K = 10;

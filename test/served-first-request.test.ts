@@ -10,29 +10,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InteractionTypes } from '../src/core/domain/interaction.js';
 import { evaluateRanking } from '../src/core/evaluation/metrics.js';
 import { LogHistories, relevantFromRows, splitRows } from '../src/core/recommend/offline.js';
 import { readRatingsFile } from '../src/cli/ratings-file.js';
 import { percentile } from './support/load-generator.js';
+import { repositoryFile } from './support/repository-file.js';
 import { ServerProcess, makeDataDir, runKindred } from './support/server-process.js';
 
 const K = 10;
 const CLIENTS = 8;
-
-function repositoryFile(relative: string): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(directory, relative);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error(`${relative} not found`);
-    directory = parent;
-  }
-}
 
 interface Pass {
   readonly statuses: Map<number, number>;
