@@ -198,7 +198,7 @@ test(
         fileMustExist: true,
       });
       const lastOffset = log
-        .prepare('SELECT coalesce(max("offset"), 0) FROM events')
+        .prepare('SELECT coalesce(max(last_offset), 0) FROM event_segments')
         .pluck()
         .get() as number;
       log.close();

@@ -1,103 +1,112 @@
 import type { EventEnvelope } from '../../core/events/envelope.js';
 import type { AppendOutcome } from '../../ports/event-log.js';
-import { toEventJson, toMetadataJson } from '../../ports/event-json.js';
+import { EventIdIndex, fingerprintOf, type Fingerprint } from './event-id-index.js';
 import type { SqliteDatabase } from './sqlite-database.js';
+import {
+  SEGMENT_EVENTS,
+  encodeSegment,
+  forEachFingerprint,
+  prepareSegmentInsert,
+  segmentIds,
+} from './sqlite-event-segments.js';
 
-/** Rows per INSERT: fewer, larger statements roughly halve the per-event driver overhead. */
-const ROWS_PER_STATEMENT = 32;
-const COLUMNS_PER_ROW = 8;
+interface FingerprintRow {
+  readonly first_offset: number;
+  readonly fingerprints: Buffer;
+}
 
-interface InsertResult {
-  readonly changes: number;
-  readonly lastInsertRowid: number | bigint;
+interface SegmentRow {
+  readonly first_offset: number;
+  readonly events: string;
 }
 
 /**
- * Builds the append hot path: one transaction per batch (atomic, one fsync), multi-row
- * INSERT OR IGNORE statements, and a lookup of existing offsets only for statements where
- * the unique id index turned some row away.
+ * Builds the append path: one IMMEDIATE transaction per batch (atomic, one fsync, and no
+ * other connection can append between the duplicate check and the insert), duplicates
+ * found through the in-memory id index, the new events written as segments.
  */
 export function prepareAppendTransaction(
   db: SqliteDatabase,
 ): (events: readonly EventEnvelope[]) => AppendOutcome[] {
-  const prepareInsert = (rows: number) =>
-    db.prepare<unknown[]>(
-      `INSERT OR IGNORE INTO events
-         (id, type, version, occurred_at, received_at, partition_key, payload, metadata)
-       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    );
-  const insertMany = prepareInsert(ROWS_PER_STATEMENT);
-  const insertOne = prepareInsert(1);
-  const selectOffsetById = db
-    .prepare<[string], number>('SELECT "offset" FROM events WHERE id = ?')
-    .pluck();
-  const selectLastOffset = db
-    .prepare<[], number>('SELECT coalesce(max("offset"), 0) FROM events')
-    .pluck();
-  const parameters = new Array<unknown>(ROWS_PER_STATEMENT * COLUMNS_PER_ROW);
+  const index = new EventIdIndex();
+  /** Every event up to this offset is in `index`. */
+  let indexedThrough = 0;
+  const insertSegment = prepareSegmentInsert(db);
+  const selectFingerprintsAfter = db.prepare<[number], FingerprintRow>(
+    'SELECT first_offset, fingerprints FROM event_segments WHERE first_offset > ? ORDER BY first_offset',
+  );
+  const selectSegmentHolding = db.prepare<[number], SegmentRow>(
+    `SELECT first_offset, events FROM event_segments WHERE first_offset <= ?
+      ORDER BY first_offset DESC LIMIT 1`,
+  );
+  // A re-import meets its duplicates in log order: the segment of the last one is kept.
+  let cachedSegment: { first: number; ids: string[] } | undefined;
 
-  /** Works out each row's outcome; returns the newest offset in the log afterwards. */
-  function settle(
-    events: readonly EventEnvelope[],
-    start: number,
-    rows: number,
-    inserted: InsertResult,
-    offsetBefore: number,
-    outcomes: AppendOutcome[],
-  ): number {
-    // SQLite gives each new row max(rowid) + 1, so a statement that inserted every row
-    // used exactly the offsets after `offsetBefore`, in row order.
-    if (inserted.changes === rows && Number(inserted.lastInsertRowid) === offsetBefore + rows) {
-      for (let row = 0; row < rows; row++) {
-        outcomes[start + row] = { offset: offsetBefore + 1 + row, duplicate: false };
-      }
-      return offsetBefore + rows;
+  /** Indexes what this or any other connection appended since last time (all of it, the first time). */
+  function catchUp(): void {
+    for (const row of selectFingerprintsAfter.iterate(indexedThrough)) {
+      const count = row.fingerprints.length / 8;
+      index.reserve(count);
+      forEachFingerprint(row.first_offset, row.fingerprints, (fingerprint, offset) =>
+        index.add(fingerprint, offset),
+      );
+      indexedThrough = row.first_offset + count - 1;
     }
-    // Some ids were taken, by older events or by earlier rows of this batch. The rows this
-    // statement inserted are the ones above `offsetBefore`, met in increasing order; an id
-    // whose offset is not above the newest seen so far belongs to a first copy elsewhere.
-    let newest = offsetBefore;
-    for (let row = start; row < start + rows; row++) {
-      const id = (events[row] as EventEnvelope).id;
-      const offset = selectOffsetById.get(id);
-      if (offset === undefined) throw new Error(`event ${id} was neither stored nor found`);
-      const duplicate = offset <= newest;
-      outcomes[row] = { offset, duplicate };
-      if (!duplicate) newest = offset;
-    }
-    if (newest - offsetBefore !== inserted.changes) {
-      throw new Error('SQLite assigned offsets out of order; the batch was rolled back');
-    }
-    return newest;
+    index.commit();
   }
 
-  return db.transaction((events: readonly EventEnvelope[]) => {
+  function storedIdAt(offset: number): string | undefined {
+    const cached = cachedSegment;
+    if (cached && offset >= cached.first && offset < cached.first + cached.ids.length)
+      return cached.ids[offset - cached.first];
+    const row = selectSegmentHolding.get(offset);
+    if (!row) return undefined;
+    cachedSegment = { first: row.first_offset, ids: segmentIds(row.events) };
+    return cachedSegment.ids[offset - row.first_offset];
+  }
+
+  const fingerprint: Fingerprint = { high: 0, low: 0 };
+
+  const appendBatch = db.transaction((events: readonly EventEnvelope[]): AppendOutcome[] => {
+    catchUp();
+    const before = indexedThrough;
+    index.reserve(events.length);
     const outcomes = new Array<AppendOutcome>(events.length);
-    let newestOffset = selectLastOffset.get() ?? 0;
-    let start = 0;
-    for (; start + ROWS_PER_STATEMENT <= events.length; start += ROWS_PER_STATEMENT) {
-      for (let row = 0; row < ROWS_PER_STATEMENT; row++) {
-        bindRow(parameters, row * COLUMNS_PER_ROW, events[start + row] as EventEnvelope);
+    const fresh: EventEnvelope[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as EventEnvelope;
+      const id = event.id;
+      const idAt = (offset: number): boolean =>
+        (offset > before ? fresh[offset - before - 1]?.id : storedIdAt(offset)) === id;
+      const earlier = index.find(fingerprintOf(id, fingerprint), idAt);
+      if (earlier !== 0) {
+        outcomes[i] = { offset: earlier, duplicate: true };
+        continue;
       }
-      const inserted = insertMany.run(parameters);
-      newestOffset = settle(events, start, ROWS_PER_STATEMENT, inserted, newestOffset, outcomes);
+      const offset = before + fresh.length + 1;
+      index.add(fingerprint, offset);
+      fresh.push(event);
+      outcomes[i] = { offset, duplicate: false };
     }
-    for (; start < events.length; start++) {
-      const row = new Array<unknown>(COLUMNS_PER_ROW);
-      bindRow(row, 0, events[start] as EventEnvelope);
-      newestOffset = settle(events, start, 1, insertOne.run(row), newestOffset, outcomes);
+    for (let start = 0; start < fresh.length; start += SEGMENT_EVENTS) {
+      insertSegment(encodeSegment(fresh.slice(start, start + SEGMENT_EVENTS), before + start + 1));
     }
     return outcomes;
   });
-}
 
-function bindRow(parameters: unknown[], at: number, event: EventEnvelope): void {
-  parameters[at] = event.id;
-  parameters[at + 1] = event.type;
-  parameters[at + 2] = event.version;
-  parameters[at + 3] = event.occurredAt;
-  parameters[at + 4] = event.receivedAt;
-  parameters[at + 5] = event.partitionKey;
-  parameters[at + 6] = toEventJson(event, 'payload');
-  parameters[at + 7] = toMetadataJson(event);
+  return (events) => {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = appendBatch.immediate(events);
+    } catch (error) {
+      // Rolled back (also when COMMIT itself failed): forget what the batch indexed.
+      index.rollBack();
+      throw error;
+    }
+    index.commit();
+    for (const outcome of outcomes) {
+      if (!outcome.duplicate) indexedThrough = Math.max(indexedThrough, outcome.offset);
+    }
+    return outcomes;
+  };
 }

@@ -17,6 +17,7 @@ import {
 } from './sqlite-database.js';
 import { prepareAppendTransaction } from './sqlite-event-append.js';
 import type { CheckpointWorkerSetup } from './checkpoint-worker.js';
+import { SEGMENT_SCHEMA, decodeSegment, migrateRowPerEventLog } from './sqlite-event-segments.js';
 
 export { openSqliteDatabase } from './sqlite-database.js';
 
@@ -41,40 +42,21 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 /** SQLite's default: the writer checkpoints once the WAL holds this many pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    "offset"      INTEGER PRIMARY KEY,
-    id            TEXT    NOT NULL UNIQUE,
-    type          TEXT    NOT NULL,
-    version       INTEGER NOT NULL,
-    occurred_at   INTEGER NOT NULL,
-    received_at   INTEGER NOT NULL,
-    partition_key TEXT    NOT NULL,
-    payload       TEXT    NOT NULL,
-    metadata      TEXT    NOT NULL
-  )`;
-
-interface EventRow {
-  readonly offset: number;
-  readonly id: string;
-  readonly type: string;
-  readonly version: number;
-  readonly occurred_at: number;
-  readonly received_at: number;
-  readonly partition_key: string;
-  readonly payload: string;
-  readonly metadata: string;
+interface SegmentRow {
+  readonly first_offset: number;
+  readonly events: string;
 }
 
 /**
- * The embedded event log: one SQLite table whose rowid is the offset. Offsets are
- * contiguous and only grow, since rows are never deleted and a rolled-back batch frees
- * the offsets it would have used.
+ * The embedded event log: segments of consecutive events in one SQLite table (see
+ * `sqlite-event-segments.ts`). Offsets are contiguous and only grow, since segments are
+ * never deleted and a rolled-back batch frees the offsets it would have used.
  */
 export class SqliteEventLog implements EventLog {
   private readonly db: SqliteDatabase;
   private readonly appendInTransaction: (events: readonly EventEnvelope[]) => AppendOutcome[];
-  private readonly selectAfter;
+  private readonly selectStartOfSegment;
+  private readonly selectSegmentsFrom;
   private readonly selectLastOffset;
   private readonly selectCount;
   private readonly subscriptions = new Set<LogSubscription>();
@@ -99,21 +81,35 @@ export class SqliteEventLog implements EventLog {
       options.path === ':memory:' ? -1 : Math.max(0, options.backgroundCheckpointAfter ?? 10_000);
     this.db = openSqliteDatabase(options.path, { synchronous: options.synchronous ?? 'full' });
     try {
-      this.db.exec(SCHEMA);
+      this.db.exec(SEGMENT_SCHEMA);
+      migrateRowPerEventLog(this.db);
     } catch (error) {
       this.db.close();
       throw error;
     }
 
     this.appendInTransaction = prepareAppendTransaction(this.db);
-    this.selectAfter = this.db.prepare<[number, number], EventRow>(
-      `SELECT "offset", id, type, version, occurred_at, received_at, partition_key, payload, metadata
-         FROM events WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
+    this.selectStartOfSegment = this.db
+      .prepare<
+        [number],
+        number
+      >('SELECT first_offset FROM event_segments WHERE first_offset <= ? ORDER BY first_offset DESC LIMIT 1')
+      .pluck();
+    this.selectSegmentsFrom = this.db.prepare<[number], SegmentRow>(
+      'SELECT first_offset, events FROM event_segments WHERE first_offset >= ? ORDER BY first_offset',
     );
     this.selectLastOffset = this.db
-      .prepare<[], number>('SELECT coalesce(max("offset"), 0) FROM events')
+      .prepare<
+        [],
+        number
+      >('SELECT last_offset FROM event_segments ORDER BY first_offset DESC LIMIT 1')
       .pluck();
-    this.selectCount = this.db.prepare<[], number>('SELECT count(*) FROM events').pluck();
+    this.selectCount = this.db
+      .prepare<
+        [],
+        number
+      >('SELECT coalesce(sum(last_offset - first_offset + 1), 0) FROM event_segments')
+      .pluck();
     this.newestKnownOffset = this.selectLastOffset.get() ?? 0;
   }
 
@@ -153,7 +149,20 @@ export class SqliteEventLog implements EventLog {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
     }
-    return this.selectAfter.all(afterOffset, limit).map(toStoredEvent);
+    const events: StoredEvent[] = [];
+    if (limit === 0) return events;
+    const from = this.selectStartOfSegment.get(afterOffset + 1) ?? 0;
+    for (const segment of this.selectSegmentsFrom.iterate(from)) {
+      decodeSegment(
+        segment.first_offset,
+        segment.events,
+        afterOffset,
+        limit - events.length,
+        events,
+      );
+      if (events.length >= limit) break;
+    }
+    return events;
   }
 
   async lastOffset(): Promise<number> {
@@ -161,7 +170,7 @@ export class SqliteEventLog implements EventLog {
     return this.selectLastOffset.get() ?? 0;
   }
 
-  /** Scans the smallest index: cheap enough for stats and tests, not for a hot path. */
+  /** Scans the segments: cheap enough for stats and tests, not for a hot path. */
   async count(): Promise<number> {
     this.assertOpen();
     return this.selectCount.get() ?? 0;
@@ -283,18 +292,4 @@ export class SqliteEventLog implements EventLog {
   private assertOpen(): void {
     if (this.closed) throw new Error('the event log is closed');
   }
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    offset: row.offset,
-    id: row.id,
-    type: row.type,
-    version: row.version,
-    occurredAt: row.occurred_at,
-    receivedAt: row.received_at,
-    partitionKey: row.partition_key,
-    payload: JSON.parse(row.payload) as unknown,
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-  };
 }
