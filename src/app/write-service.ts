@@ -106,13 +106,15 @@ export class WriteService {
           itemId: row.itemId,
         });
     }
-    const payload: InteractionPayload = {
+    // Properties added one by one keep one object shape for every payload, which is what
+    // keeps JSON.stringify on its fast path when the log stores them.
+    const payload: { -readonly [K in keyof InteractionPayload]: InteractionPayload[K] } = {
       userId: row.userId,
       itemId: row.itemId,
       type: row.type,
-      ...(row.value !== undefined ? { value: row.value } : {}),
-      ...(row.context !== undefined ? { context: row.context } : {}),
     };
+    if (row.value !== undefined) payload.value = row.value;
+    if (row.context !== undefined) payload.context = row.context;
     return this.envelope(
       EventTypes.interactionRecorded,
       row.userId,

@@ -61,7 +61,12 @@ export class ReaderThread {
 
   constructor(request: ReadRequest) {
     this.request = request;
-    this.worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: request });
+    this.worker = new Worker(new URL('./read-worker.js', import.meta.url), {
+      workerData: request,
+      // Rows live for two batches (until written), long enough for a small young generation
+      // to copy them again and again: 64 MiB made the reader (the slower half) ~7% faster.
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    });
     this.ready = new Promise((resolve, reject) => {
       const onExit = (code: number): void =>
         reject(new Error(`the import reader thread exited (code ${code})`));
