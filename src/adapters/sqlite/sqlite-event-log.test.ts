@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
 import { runEventLogContract } from '../../ports/event-log.contract.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
@@ -179,5 +180,84 @@ test('a busy log is checkpointed by a worker thread, not by the connection that 
   } finally {
     await log.close();
     await directory.remove();
+  }
+});
+
+test('a log of the row-per-event layout moves into segments on open, offsets and ids kept', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const legacy = new Database(path);
+  legacy.exec(`CREATE TABLE events (
+    "offset" INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+    version INTEGER NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+    partition_key TEXT NOT NULL, payload TEXT NOT NULL, metadata TEXT NOT NULL)`);
+  const events = Array.from({ length: 2_500 }, event);
+  const insert = legacy.prepare(
+    'INSERT INTO events (id, type, version, occurred_at, received_at, partition_key, payload, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const e of events)
+    insert.run(
+      e.id,
+      e.type,
+      e.version,
+      e.occurredAt,
+      e.receivedAt,
+      e.partitionKey,
+      JSON.stringify(e.payload),
+      JSON.stringify(e.metadata),
+    );
+  legacy.close();
+
+  const log = new SqliteEventLog({ path });
+  try {
+    assert.equal(await log.lastOffset(), 2_500);
+    assert.equal(await log.count(), 2_500);
+    assert.deepEqual(
+      await log.readAfter(1_990, 20),
+      events.slice(1_990, 2_010).map((e, i) => ({ ...e, offset: 1_991 + i })),
+    );
+    const again = await log.append([events[1_234] as EventEnvelope, event()]);
+    assert.deepEqual(again, [
+      { offset: 1_235, duplicate: true },
+      { offset: 2_501, duplicate: false },
+    ]);
+  } finally {
+    await log.close();
+  }
+  const reopened = new Database(path, { readonly: true });
+  try {
+    const tables = reopened
+      .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    assert.deepEqual(tables, ['event_segments']);
+    assert.equal(
+      reopened.prepare('SELECT count(*) FROM event_segments').pluck().get(),
+      4,
+      'segments of at most 1,000 events',
+    );
+  } finally {
+    reopened.close();
+    await directory.remove();
+  }
+});
+
+test('a large batch goes into segments of at most 1,000 events, each found from any offset', async () => {
+  const log = new SqliteEventLog({ path: ':memory:' });
+  try {
+    const events = Array.from({ length: 2_345 }, event);
+    await log.append(events);
+    for (const after of [0, 999, 1_000, 1_001, 1_999, 2_000, 2_344]) {
+      const read = await log.readAfter(after, 1_500);
+      assert.equal(read[0]?.offset, after + 1);
+      assert.equal(read.length, Math.min(1_500, 2_345 - after));
+      assert.deepEqual(
+        read.map((stored) => stored.id),
+        events.slice(after, after + 1_500).map((appended) => appended.id),
+      );
+    }
+    assert.deepEqual(await log.readAfter(2_345, 10), []);
+  } finally {
+    await log.close();
   }
 });

@@ -158,24 +158,29 @@ export function migrateRowPerEventLog(db: SqliteDatabase): void {
     .get();
   if (!legacy) return;
   const insert = prepareSegmentInsert(db);
+  // better-sqlite3 cannot write while a statement of the same connection is being read:
+  // a page of rows at a time.
+  const page = db.prepare<[number, number], LegacyRow>(
+    `SELECT "offset", id, type, version, occurred_at, received_at, partition_key, payload, metadata
+       FROM events WHERE "offset" > ? ORDER BY "offset" LIMIT ?`,
+  );
   db.transaction(() => {
-    const rows = db
-      .prepare<[], LegacyRow>(
-        `SELECT "offset", id, type, version, occurred_at, received_at, partition_key, payload, metadata
-           FROM events ORDER BY "offset"`,
-      )
-      .iterate();
     let pending: LegacyRow[] = [];
     const flush = (): void => {
       if (pending.length === 0) return;
       insert(legacySegment(pending));
       pending = [];
     };
-    for (const row of rows) {
-      const previous = pending.at(-1);
-      if (previous && (row.offset !== previous.offset + 1 || pending.length === SEGMENT_EVENTS))
-        flush();
-      pending.push(row);
+    for (let after = 0; ; ) {
+      const rows = page.all(after, SEGMENT_EVENTS);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const previous = pending.at(-1);
+        if (previous && (row.offset !== previous.offset + 1 || pending.length === SEGMENT_EVENTS))
+          flush();
+        pending.push(row);
+        after = row.offset;
+      }
     }
     flush();
     db.exec('DROP TABLE events');
