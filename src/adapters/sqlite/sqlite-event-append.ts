@@ -50,9 +50,10 @@ export function prepareAppendTransaction(
       forEachFingerprint(row.first_offset, row.fingerprints, (fingerprint, offset) =>
         index.add(fingerprint, offset),
       );
+      // Committed by whoever wrote them: they stay whatever becomes of this batch.
+      index.commit();
       indexedThrough = row.first_offset + count - 1;
     }
-    index.commit();
   }
 
   function storedIdAt(offset: number): string | undefined {

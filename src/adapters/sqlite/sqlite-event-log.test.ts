@@ -261,3 +261,31 @@ test('a large batch goes into segments of at most 1,000 events, each found from 
     await log.close();
   }
 });
+
+test('a reopened log indexes every segment before its first append, however many', async () => {
+  const directory = await makeTempDirectory();
+  const path = join(directory.path, 'events.db');
+  const events = Array.from({ length: 12_345 }, event);
+  const first = new SqliteEventLog({ path });
+  for (let start = 0; start < events.length; start += 500)
+    await first.append(events.slice(start, start + 500));
+  await first.close();
+  const log = new SqliteEventLog({ path });
+  try {
+    const again = await log.append([
+      events[0] as EventEnvelope,
+      events[6_789] as EventEnvelope,
+      event(),
+      events[12_344] as EventEnvelope,
+    ]);
+    assert.deepEqual(again, [
+      { offset: 1, duplicate: true },
+      { offset: 6_790, duplicate: true },
+      { offset: 12_346, duplicate: false },
+      { offset: 12_345, duplicate: true },
+    ]);
+  } finally {
+    await log.close();
+    await directory.remove();
+  }
+});
