@@ -206,10 +206,15 @@ test(
       readonly: true,
       fileMustExist: true,
     });
-    const offsetOf = log
-      .prepare<[string], number>('SELECT "offset" FROM events WHERE id = ?')
-      .pluck();
-    const missing = [...acked].filter(([id, offset]) => offsetOf.get(id) !== offset);
+    // One pass over the log's `events` view (it unpacks segments: no lookup by id).
+    const offsetById = new Map(
+      log
+        .prepare<[], [number, string]>('SELECT "offset", id FROM events')
+        .raw()
+        .all()
+        .map(([offset, id]) => [id, offset]),
+    );
+    const missing = [...acked].filter(([id, offset]) => offsetById.get(id) !== offset);
     log.close();
     assert.deepEqual(
       missing.slice(0, 5),

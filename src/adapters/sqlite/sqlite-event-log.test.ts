@@ -208,6 +208,7 @@ test('a log of the row-per-event layout moves into segments on open, offsets and
     );
   legacy.close();
 
+  const extra = event();
   const log = new SqliteEventLog({ path });
   try {
     assert.equal(await log.lastOffset(), 2_500);
@@ -216,7 +217,7 @@ test('a log of the row-per-event layout moves into segments on open, offsets and
       await log.readAfter(1_990, 20),
       events.slice(1_990, 2_010).map((e, i) => ({ ...e, offset: 1_991 + i })),
     );
-    const again = await log.append([events[1_234] as EventEnvelope, event()]);
+    const again = await log.append([events[1_234] as EventEnvelope, extra]);
     assert.deepEqual(again, [
       { offset: 1_235, duplicate: true },
       { offset: 2_501, duplicate: false },
@@ -231,6 +232,16 @@ test('a log of the row-per-event layout moves into segments on open, offsets and
       .pluck()
       .all();
     assert.deepEqual(tables, ['event_segments']);
+    // The view gives one row per event to whoever reads the file with SQL.
+    assert.deepEqual(
+      reopened
+        .prepare('SELECT "offset", id, payload FROM events WHERE "offset" IN (1, 2501)')
+        .all(),
+      [
+        { offset: 1, id: events[0]?.id, payload: JSON.stringify(events[0]?.payload) },
+        { offset: 2501, id: extra.id, payload: JSON.stringify(extra.payload) },
+      ],
+    );
     assert.equal(
       reopened.prepare('SELECT count(*) FROM event_segments').pluck().get(),
       4,

@@ -17,7 +17,12 @@ import {
 } from './sqlite-database.js';
 import { prepareAppendTransaction } from './sqlite-event-append.js';
 import type { CheckpointWorkerSetup } from './checkpoint-worker.js';
-import { SEGMENT_SCHEMA, decodeSegment, migrateRowPerEventLog } from './sqlite-event-segments.js';
+import {
+  EVENTS_VIEW,
+  SEGMENT_SCHEMA,
+  decodeSegment,
+  migrateRowPerEventLog,
+} from './sqlite-event-segments.js';
 
 export { openSqliteDatabase } from './sqlite-database.js';
 
@@ -83,6 +88,7 @@ export class SqliteEventLog implements EventLog {
     try {
       this.db.exec(SEGMENT_SCHEMA);
       migrateRowPerEventLog(this.db);
+      this.db.exec(EVENTS_VIEW);
     } catch (error) {
       this.db.close();
       throw error;

@@ -16,6 +16,23 @@ export const SEGMENT_SCHEMA = `
     events       TEXT    NOT NULL
   )`;
 
+/**
+ * One row per event, for people and tools that read the file with SQL (read-only; it
+ * unpacks every segment it reads, so it is not the way the engine reads).
+ */
+export const EVENTS_VIEW = `
+  CREATE VIEW IF NOT EXISTS events AS
+    SELECT segment.first_offset + event.key AS "offset",
+           event.value ->> 0 AS id,
+           event.value ->> 1 AS type,
+           event.value ->> 2 AS version,
+           event.value ->> 3 AS occurred_at,
+           event.value ->> 4 AS received_at,
+           event.value ->> 5 AS partition_key,
+           event.value -> 6 AS payload,
+           event.value -> 7 AS metadata
+      FROM event_segments AS segment, json_each(segment.events) AS event`;
+
 /** Most events in one segment: a reader that starts mid-segment parses at most this many. */
 export const SEGMENT_EVENTS = 1000;
 
