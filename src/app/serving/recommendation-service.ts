@@ -1,30 +1,20 @@
 import type { Logger } from 'pino';
 import type { KindredConfig } from '../../config/settings.js';
-import type { StoredEvent } from '../../core/events/envelope.js';
-import { EventTypes, type InteractionRecordedPayload } from '../../core/events/event-types.js';
-import type { Item } from '../../core/domain/item.js';
-import { type ContentModel, fitContent } from '../../core/models/content.js';
 import type { HistoryReader } from '../../core/recommend/recommender.js';
-import type { ReadModels } from '../../core/projections/read-models.js';
-import { type RuleBindings, RuleCache, type RuleValue } from '../../core/rules/index.js';
-import { CategoryIndex } from '../../core/serving/category-index.js';
+import { RuleCache, type RuleValue } from '../../core/rules/index.js';
 import { FEATURE_COUNT } from '../../core/serving/features.js';
-import { ItemActivity } from '../../core/serving/item-activity.js';
-import { MaterializedLists } from '../../core/serving/materialized-lists.js';
+import type { MaterializedLists } from '../../core/serving/materialized-lists.js';
 import type { Diversity } from '../../core/serving/ordering.js';
 import {
   type ItemExplanation,
   type PipelineRequest,
-  type ResolvedScenario,
   type ServingWorld,
   ServingPipeline,
   type StageTracer,
   type Subject,
 } from '../../core/serving/pipeline.js';
-import { ImpressionRows, LogisticRanker } from '../../core/serving/ranker.js';
 import {
   DEFAULT_SCENARIO,
-  DEFAULT_STAGE_BUDGETS,
   type Scenario,
   type ScenarioConfig,
 } from '../../core/serving/scenario.js';
@@ -32,11 +22,14 @@ import { KindredError } from '../../errors/catalog.js';
 import { telemetry } from '../../observability/metrics.js';
 import type { Engine } from '../engine.js';
 import type { ModelServing } from '../training/model-serving.js';
-import { ImpressionWriter } from './impression-writer.js';
-import { RecommendationLog } from './recommendation-log.js';
 import { excludedItems } from './excluded-items.js';
-import { runInSlices } from '../run-in-slices.js';
-import type { Recommender } from '../../core/recommend/recommender.js';
+import { FeedbackLoop, type ScenarioStats } from './feedback-loop.js';
+import { forgetChangedUsers, keptListsFrom, warmCategoryLists } from './kept-lists.js';
+import { LazyBindings, requestPredicates } from './request-rules.js';
+import { ScenarioResolver } from './scenario-resolution.js';
+import { ServingIndexes } from './serving-indexes.js';
+
+export type { ScenarioStats } from './feedback-loop.js';
 
 /** A request's parameters, from the query string or the JSON body. */
 export interface RecommendParams {
@@ -71,13 +64,6 @@ export interface RecommendationAnswer {
   readonly reasons?: string[];
 }
 
-/** Per-scenario counts since start: lists served, items shown, attributed interactions. */
-export interface ScenarioStats {
-  lists: number;
-  items: number;
-  attributed: Record<string, number>;
-}
-
 /** The built-in placement of `GET /v1/trending`. */
 const TRENDING_SCENARIO: Scenario = {
   name: 'trending',
@@ -85,10 +71,6 @@ const TRENDING_SCENARIO: Scenario = {
   updatedAt: 0,
   config: { sources: [{ name: 'trending', budget: 100, weight: 1 }], fallback: [] },
 };
-
-/** The catalog's categories are re-indexed at most this often while items change. */
-const CATEGORY_REFRESH_MS = 1000;
-const CONTENT_REFRESH_MS = 60_000;
 
 /** Reads an anonymous session's recent items (newest first) as clicks. */
 class SessionHistory implements HistoryReader {
@@ -108,63 +90,29 @@ class SessionHistory implements HistoryReader {
 }
 
 /**
- * What rules may read of a request, built only if a rule reads it: most filters read
- * item attributes alone, and the user's attributes and the context cost an object each.
- */
-class LazyBindings implements RuleBindings {
-  private userValue: Readonly<Record<string, RuleValue>> | undefined | null = null;
-  private contextValue: Readonly<Record<string, RuleValue>> | null = null;
-
-  constructor(
-    private readonly makeUser: () => Readonly<Record<string, RuleValue>> | undefined,
-    private readonly makeContext: () => Readonly<Record<string, RuleValue>>,
-    readonly now: number,
-  ) {}
-
-  get user(): Readonly<Record<string, RuleValue>> | undefined {
-    if (this.userValue === null) this.userValue = this.makeUser();
-    return this.userValue;
-  }
-
-  get context(): Readonly<Record<string, RuleValue>> {
-    this.contextValue ??= this.makeContext();
-    return this.contextValue;
-  }
-}
-
-/**
  * Recommendations through the four-stage pipeline: picks the scenario, compiles its
  * rules (cached by text), runs the pipeline over the live read models and the active
  * model, remembers the list (paging on without repeats), logs the impression, and
  * learns from the interactions later attributed to it (click-through features and the
  * ranker's training rows).
  */
+/**
+ * The request path of recommendations: picks the scenario, compiles its rules (cached by
+ * text), runs the four-stage pipeline over the live read models and the active model, and
+ * hands what it served to the feedback loop. Its parts keep up by themselves: the
+ * feedback loop (lists, impressions, the ranker), the serving indexes (categories,
+ * content) and the kept lists (ranked ahead, dropped when a user changes).
+ */
 export class RecommendationService {
   private readonly pipeline: ServingPipeline;
   private readonly rules = new RuleCache();
-  private readonly activity = new ItemActivity();
-  private readonly rows: ImpressionRows;
-  private readonly lists: RecommendationLog;
-  private readonly impressions: ImpressionWriter;
-  private readonly stats = new Map<string, ScenarioStats>();
-  private readonly resolved = new Map<string, ResolvedScenario>();
+  private readonly feedback: FeedbackLoop;
+  private readonly indexes: ServingIndexes;
+  private readonly scenarios: ScenarioResolver;
   private readonly world: ServingWorld;
   private readonly materialized: MaterializedLists | undefined;
-  private categories: CategoryIndex;
-  private categoryTimer: NodeJS.Timeout | undefined;
-  private categoriesBuiltAt = 0;
-  private content: ContentModel | undefined;
-  private contentBuiltAt = Number.NEGATIVE_INFINITY;
-  private contentDirty = false;
-  private contentPending = false;
-  private ranker: LogisticRanker | undefined;
-  private rowsAtLastFit = 0;
-  private fitting = false;
   private unsubscribe: (() => void) | undefined;
   private readonly sessionType: number;
-  /** Lists given feature rows in the current second (see `serving.rankerListsPerSecond`). */
-  private rowedLists = 0;
-  private rowedSecond = 0;
   private stopped = false;
 
   constructor(
@@ -174,91 +122,65 @@ export class RecommendationService {
     private readonly logger: Logger,
   ) {
     const readModels = engine.readModels;
-    const settings = config.serving;
-    this.categories = CategoryIndex.build(readModels.catalog);
-    this.pipeline = new ServingPipeline(readModels.catalog.capacity, this.categories, {
-      maxCandidates: settings.maxCandidates,
+    this.indexes = new ServingIndexes(readModels.catalog, logger, (categories) =>
+      this.pipeline.useCategories(categories),
+    );
+    this.pipeline = new ServingPipeline(readModels.catalog.capacity, this.indexes.categories, {
+      maxCandidates: config.serving.maxCandidates,
     });
-    this.rows = new ImpressionRows(settings.rankerRows, FEATURE_COUNT);
-    this.lists = new RecommendationLog(
-      settings.servedListCapacity,
-      settings.servedListTtlSeconds * 1000,
-    );
-    this.impressions = new ImpressionWriter(engine.writes, settings.impressionFlushMs, logger);
+    this.feedback = new FeedbackLoop(readModels, engine.writes, config, logger);
+    this.scenarios = new ScenarioResolver(readModels, config);
     this.sessionType = readModels.interactionTypes.indexOf('click') ?? 0;
-    const keepsUsers = settings.materializedDepth > 0 && settings.materializedUsers > 0;
-    this.materialized =
-      keepsUsers || settings.categoryLists > 0
-        ? new MaterializedLists({
-            // Depth 0: unfiltered requests go to the model every time.
-            depth: keepsUsers ? settings.materializedDepth : 0,
-            capacity: keepsUsers ? settings.materializedUsers : 0,
-            categories: { depth: settings.categoryListDepth, capacity: settings.categoryLists },
-            counters: {
-              users: telemetry.cache('kept-lists'),
-              categories: telemetry.cache('category-lists'),
-            },
-          })
-        : undefined;
-    this.world = this.buildWorld(readModels);
-    readModels.scenarios.onChange((name) => this.resolved.delete(name));
-    models.onWarmed((version, recommender) => this.warmCategoryLists(version, recommender));
-  }
-
-  /**
-   * Ranks users' lists within each category ahead, a few ms at a time between requests,
-   * once a model's category indexes and users' vectors are ready; a swap stops it.
-   */
-  private warmCategoryLists(version: string, recommender: Recommender): void {
-    const materialized = this.materialized;
-    const categories = recommender.partitionNames;
-    if (materialized === undefined || categories.length === 0 || this.stopped) return;
-    const readModels = this.engine.readModels;
-    materialized.use(recommender);
-    const started = Date.now();
-    const current = (): boolean => !this.stopped && this.models.activeRecommender === recommender;
-    void runInSlices(
-      materialized.warm(readModels.histories, readModels.users.ids.size, categories),
-      // Optional: a narrowed request ranks its own list when none is kept yet.
-      { keepGoing: current, task: 'category-lists', quietMs: 20 },
-    ).then(
-      (lists) => {
-        if (lists === undefined || !current()) return;
-        this.logger.info(
-          { version, lists, categories: categories.length, ms: Date.now() - started },
-          'category lists ranked ahead',
-        );
-      },
-      (error: unknown) =>
-        this.logger.warn({ err: error, version }, 'ranking category lists ahead failed'),
-    );
+    this.materialized = keptListsFrom(config);
+    this.world = this.buildWorld();
+    models.onWarmed((version, recommender) => {
+      const lists = this.materialized;
+      if (lists === undefined || this.stopped) return;
+      const current = (): boolean => !this.stopped && this.models.activeRecommender === recommender;
+      warmCategoryLists(lists, recommender, readModels, current, this.logger, version);
+    });
   }
 
   start(): void {
-    this.unsubscribe = this.engine.readModels.onApplied((events) => this.onApplied(events));
+    const readModels = this.engine.readModels;
+    this.unsubscribe = readModels.onApplied((events) => {
+      if (this.materialized !== undefined)
+        forgetChangedUsers(this.materialized, readModels, events);
+      this.feedback.onApplied(events);
+      this.indexes.onApplied(events);
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    if (this.categoryTimer !== undefined) clearTimeout(this.categoryTimer);
-    this.categoryTimer = undefined;
-    await this.impressions.flush();
+    this.indexes.stop();
+    await this.feedback.flushImpressions();
   }
 
   /** Writes the queued impressions now (tests; shutdown). */
   flushImpressions(): Promise<void> {
-    return this.impressions.flush();
+    return this.feedback.flushImpressions();
   }
 
   scenarioStats(name: string): ScenarioStats {
-    return this.stats.get(name) ?? { lists: 0, items: 0, attributed: {} };
+    return this.feedback.scenarioStats(name);
   }
 
   /** The ranker's state: rows logged, clicks among them, whether it is trained. */
   rankerStatus(): { impressions: number; clicks: number; trained: boolean } {
-    return { impressions: this.rows.count, clicks: this.rows.clicks, trained: !!this.ranker };
+    return this.feedback.rankerStatus();
+  }
+
+  /** Fits the ranker now if there is enough data (tests and operators). */
+  fitRankerNow(): boolean {
+    return this.feedback.fitRankerNow();
+  }
+
+  /** How the kept per-user lists are used (metrics, tests). */
+  materializedStats(): ReturnType<MaterializedLists['stats']> | undefined {
+    return this.materialized?.stats();
   }
 
   forUser(userId: string, params: RecommendParams, trace: StageTracer): RecommendationAnswer {
@@ -318,7 +240,7 @@ export class RecommendationService {
     const models = this.engine.readModels;
     const users = models.users.ids.size;
     if (users === 0 || this.models.activeRecommender === undefined) return 0;
-    const scenario = this.resolve(this.scenarioNamed(DEFAULT_SCENARIO), undefined);
+    const scenario = this.scenarios.resolve(this.scenarios.named(DEFAULT_SCENARIO), undefined);
     const trace: StageTracer = { stage: (_name, fn) => fn() };
     const step = Math.max(1, Math.floor(users / count));
     let ran = 0;
@@ -362,9 +284,9 @@ export class RecommendationService {
     fixed?: Scenario,
   ): RecommendationAnswer {
     const models = this.engine.readModels;
-    let continued = undefined as ReturnType<RecommendationLog['get']>;
+    let continued = undefined as ReturnType<FeedbackLoop['servedList']>;
     if (params.recommendationId !== undefined) {
-      continued = this.lists.get(params.recommendationId);
+      continued = this.feedback.servedList(params.recommendationId);
       if (continued === undefined || continued.subject !== subjectKey)
         throw new KindredError(
           'RECOMMENDATION_NOT_FOUND',
@@ -373,13 +295,13 @@ export class RecommendationService {
         );
     }
     const scenario =
-      fixed ?? this.scenarioNamed(continued?.scenario ?? params.scenario ?? DEFAULT_SCENARIO);
-    const resolved = this.resolve(scenario, params.diversity);
+      fixed ?? this.scenarios.named(continued?.scenario ?? params.scenario ?? DEFAULT_SCENARIO);
+    const resolved = this.scenarios.resolve(scenario, params.diversity);
     if (
       resolved.sources.some((source) => source.name === 'content') ||
       resolved.fallback.includes('content')
     )
-      this.ensureContent();
+      this.indexes.ensureContent();
     const exclude =
       params.exclude !== undefined || continued !== undefined
         ? excludedItems(models.catalog.ids, params.exclude ?? [], continued?.served() ?? [])
@@ -390,7 +312,8 @@ export class RecommendationService {
       params.filter !== undefined ||
       params.boost !== undefined;
     const predicates = hasRules
-      ? this.predicates(
+      ? requestPredicates(
+          this.rules,
           scenario.config,
           params,
           new LazyBindings(
@@ -413,7 +336,7 @@ export class RecommendationService {
       explain: params.explain ?? false,
       now: Date.now() / 1000,
       seed: (Math.random() * 2 ** 32) >>> 0,
-      pageFeatures: this.takeRowBudget(),
+      pageFeatures: this.feedback.takeRowBudget(),
       trace,
     };
     if (exclude !== undefined) request.exclude = exclude;
@@ -422,7 +345,8 @@ export class RecommendationService {
     if (predicates.boost !== undefined) request.boost = predicates.boost;
     if (predicates.explainBoost !== undefined) request.explainBoost = predicates.explainBoost;
     if (params.exact === true) request.exact = true;
-    if (this.ranker !== undefined) request.ranker = this.ranker;
+    const ranker = this.feedback.ranker;
+    if (ranker !== undefined) request.ranker = ranker;
     const result = this.pipeline.run(this.world, request);
     for (const reason of result.degraded) telemetry.servingDegraded(reason.split(':')[0]!);
 
@@ -430,8 +354,8 @@ export class RecommendationService {
     const items: RecommendedItem[] = [];
     const shown: string[] = [];
     const now = Date.now();
-    const slot = continued?.slot ?? this.lists.add(scenario.name, subjectKey);
-    const id = continued?.id ?? this.lists.idOf(slot);
+    const slot = continued?.slot ?? this.feedback.openList(scenario.name, subjectKey);
+    const id = continued?.id ?? this.feedback.listId(slot);
     const firstPosition = (params.offset ?? 0) + (continued?.size ?? 0);
     for (let position = 0; position < result.items.length; position++) {
       const item = result.items[position]!;
@@ -444,19 +368,9 @@ export class RecommendationService {
         ...(explanation === undefined ? {} : { explain: explanation }),
       });
       shown.push(external);
-      this.activity.impression(item, now / 1000);
-      this.lists.append(
-        slot,
-        item,
-        Number.isNaN(result.features[position * FEATURE_COUNT]!)
-          ? -1
-          : this.rows.add(result.features, position * FEATURE_COUNT),
-      );
+      this.feedback.shown(slot, item, result.features, position * FEATURE_COUNT, now / 1000);
     }
-    const stats = this.statsOf(scenario.name);
-    stats.lists++;
-    stats.items += shown.length;
-    this.impressions.add({
+    this.feedback.served(scenario.name, shown.length, {
       recommendationId: id,
       scenario: scenario.name,
       scenarioVersion: scenario.version,
@@ -477,97 +391,11 @@ export class RecommendationService {
     };
   }
 
-  /** Whether this list's items get training rows, within the per-second budget. */
-  private takeRowBudget(): boolean {
-    const second = Math.floor(performance.now() / 1000);
-    if (second !== this.rowedSecond) {
-      this.rowedSecond = second;
-      this.rowedLists = 0;
-    }
-    return this.rowedLists++ < this.config.serving.rankerListsPerSecond;
-  }
-
-  private scenarioNamed(name: string): Scenario {
-    const scenario = this.engine.readModels.scenarios.get(name);
-    if (scenario === undefined)
-      throw new KindredError('SCENARIO_NOT_FOUND', `no scenario "${name}"`, { scenario: name });
-    return scenario;
-  }
-
-  private predicates(
-    config: ScenarioConfig,
-    params: RecommendParams,
-    bindings: RuleBindings,
-  ): {
-    filter?: (item: Item) => boolean;
-    categories?: readonly string[];
-    boost?: (item: Item) => number;
-    explainBoost?: (item: Item) => readonly { rule: string; factor: number }[];
-  } {
-    // Plain loops: this runs on every request with a filter.
-    const filters: ((item: Item) => boolean)[] = [];
-    const categories: string[] = [];
-    for (const source of [config.filter, params.filter]) {
-      if (source === undefined || source.trim() === '') continue;
-      const filter = this.rules.filter(source);
-      filters.push(filter.bind(bindings));
-      for (const category of filter.requiredCategories) categories.push(category);
-    }
-    const boostRules: ReturnType<RuleCache['boosts']>[] = [];
-    const boosts: ((item: Item) => number)[] = [];
-    for (const source of [config.boost, params.boost]) {
-      if (source === undefined || source.trim() === '') continue;
-      const rule = this.rules.boosts(source);
-      boostRules.push(rule);
-      boosts.push(rule.bind(bindings));
-    }
-    const out: ReturnType<RecommendationService['predicates']> = {};
-    if (categories.length > 0) out.categories = categories;
-    if (filters.length === 1) out.filter = filters[0]!;
-    else if (filters.length === 2) {
-      const [a, b] = filters as [(item: Item) => boolean, (item: Item) => boolean];
-      out.filter = (item) => a(item) && b(item);
-    }
-    if (boosts.length > 0) {
-      out.boost = (item) => {
-        let factor = 1;
-        for (const boost of boosts) factor *= boost(item);
-        return factor;
-      };
-      out.explainBoost = (item) => boostRules.flatMap((rule) => rule.explain(item, bindings));
-    }
-    return out;
-  }
-
-  /** The scenario with names resolved to indexes; cached per version until it changes. */
-  private resolve(scenario: Scenario, diversity: Diversity | undefined): ResolvedScenario {
-    let resolved = this.resolved.get(scenario.name);
-    if (resolved === undefined || resolved.version !== scenario.version) {
-      resolved = resolveScenario(scenario, this.engine.readModels, this.config);
-      this.resolved.set(scenario.name, resolved);
-    }
-    return diversity === undefined ? resolved : { ...resolved, diversity };
-  }
-
-  private statsOf(name: string): ScenarioStats {
-    let stats = this.stats.get(name);
-    if (stats === undefined) {
-      stats = { lists: 0, items: 0, attributed: {} };
-      this.stats.set(name, stats);
-    }
-    return stats;
-  }
-
-  /** How the kept per-user lists are used (metrics, tests). */
-  materializedStats(): ReturnType<MaterializedLists['stats']> | undefined {
-    return this.materialized?.stats();
-  }
-
-  private buildWorld(readModels: ReadModels): ServingWorld {
+  private buildWorld(): ServingWorld {
+    const readModels = this.engine.readModels;
     const models = this.models;
     const materialized = this.materialized;
-    const content = (): ContentModel | undefined => this.content;
-    const categories = (): CategoryIndex => this.categories;
+    const indexes = this.indexes;
     return {
       types: readModels.interactionTypes,
       get cf() {
@@ -580,200 +408,16 @@ export class RecommendationService {
         return models.trendingItems;
       },
       get content() {
-        return content();
+        return indexes.content;
       },
       get categories() {
-        return categories();
+        return indexes.categories;
       },
       gate: models.blockedItems,
       catalog: readModels.catalog,
-      activity: this.activity,
+      activity: this.feedback.activity,
       totalInteractions: (item) => readModels.itemCounters.total(item),
       lastInteractionAt: (item) => readModels.itemCounters.lastInteractionAt(item),
     };
   }
-
-  /**
-   * The category index follows catalog changes off the request path: rebuilt on a timer
-   * after item events, at most once per CATEGORY_REFRESH_MS. Hidden, unavailable and
-   * deleted items never wait for it: the gate reads the live catalog.
-   */
-  private scheduleCategoryRebuild(): void {
-    if (this.categoryTimer !== undefined) return;
-    const wait = Math.max(0, CATEGORY_REFRESH_MS - (Date.now() - this.categoriesBuiltAt));
-    this.categoryTimer = setTimeout(() => {
-      this.categoryTimer = undefined;
-      this.categories = CategoryIndex.build(this.engine.readModels.catalog);
-      this.pipeline.useCategories(this.categories);
-      this.categoriesBuiltAt = Date.now();
-    }, wait).unref();
-  }
-
-  /**
-   * The content model is fitted on demand (a scenario uses the `content` source), off the
-   * request path: the source proposes nothing until it is ready. Refitted when the
-   * catalog changed, at most once per CONTENT_REFRESH_MS.
-   */
-  private ensureContent(): void {
-    const now = Date.now();
-    if (this.contentPending) return;
-    if (
-      this.content !== undefined &&
-      (!this.contentDirty || now - this.contentBuiltAt < CONTENT_REFRESH_MS)
-    )
-      return;
-    this.contentPending = true;
-    setImmediate(() => {
-      try {
-        this.contentDirty = false;
-        const catalog = this.engine.readModels.catalog;
-        const items = Array.from({ length: catalog.capacity }, (_, index) => catalog.at(index));
-        this.content = fitContent(
-          items.map((item) =>
-            item === undefined
-              ? undefined
-              : {
-                  title: item.title,
-                  categories: item.categories,
-                  attributes: item.attributes as Record<string, string | number | boolean>,
-                },
-          ),
-        );
-        this.contentBuiltAt = Date.now();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'content model not fitted; the content source is off');
-      } finally {
-        this.contentPending = false;
-      }
-    });
-  }
-
-  private onApplied(events: readonly StoredEvent[]): void {
-    const models = this.engine.readModels;
-    let labelled = false;
-    for (const event of events) {
-      this.forgetListOf(event);
-      if (event.type === EventTypes.interactionRecorded.type) {
-        const payload = event.payload as InteractionRecordedPayload;
-        const item = models.catalog.ids.indexOf(payload.itemId);
-        const type = models.interactionTypes.indexOf(payload.type);
-        if (item === undefined || type === undefined) continue;
-        const time = event.occurredAt / 1000;
-        this.activity.interaction(item, time);
-        const recommendationId = payload.context?.recommendationId;
-        if (recommendationId === undefined) continue;
-        const list = this.lists.peek(recommendationId);
-        if (list === undefined) continue;
-        const stats = this.statsOf(list.scenario);
-        stats.attributed[payload.type] = (stats.attributed[payload.type] ?? 0) + 1;
-        const row = list.rowOf(item);
-        if (row >= 0 && models.interactionTypes.weights[type]! > 0) {
-          this.activity.click(item, time);
-          labelled = this.rows.label(row) || labelled;
-        }
-      } else if (
-        event.type === EventTypes.itemUpserted.type ||
-        event.type === EventTypes.itemPatched.type ||
-        event.type === EventTypes.itemDeleted.type
-      ) {
-        this.scheduleCategoryRebuild();
-        this.contentDirty = true;
-      }
-    }
-    if (labelled) this.maybeFitRanker();
-  }
-
-  /** An event about a user (an interaction, a deletion) drops their kept list. */
-  private forgetListOf(event: StoredEvent): void {
-    if (this.materialized === undefined) return;
-    const payload = event.payload as { userId?: unknown; id?: unknown };
-    let userId: unknown;
-    if (event.type === EventTypes.interactionRecorded.type) userId = payload.userId;
-    else if (
-      event.type === EventTypes.userDeleted.type ||
-      event.type === EventTypes.userPatched.type
-    )
-      userId = payload.id;
-    else if (event.type === EventTypes.userUpserted.type)
-      userId = (payload as { user?: { id?: unknown } }).user?.id;
-    if (typeof userId !== 'string') return;
-    const user = this.engine.readModels.users.ids.indexOf(userId);
-    if (user !== undefined) this.materialized.invalidate(user);
-  }
-
-  /** Refits the ranker off the request path once enough impressions and clicks are logged. */
-  private maybeFitRanker(): void {
-    const { rankerMinImpressions, rankerMinClicks } = this.config.serving;
-    if (
-      this.fitting ||
-      this.rows.count < rankerMinImpressions ||
-      this.rows.clicks < rankerMinClicks
-    )
-      return;
-    if (this.ranker !== undefined && this.rows.added - this.rowsAtLastFit < this.rows.count / 10)
-      return;
-    this.fitting = true;
-    setImmediate(() => {
-      try {
-        this.rowsAtLastFit = this.rows.added;
-        this.ranker = LogisticRanker.fit(this.rows.training());
-        this.logger.info(
-          { impressions: this.rows.count, clicks: this.rows.clicks },
-          'ranker trained on logged impressions',
-        );
-      } catch (error) {
-        this.logger.warn({ err: error }, 'ranker training failed; the blend keeps scoring');
-      } finally {
-        this.fitting = false;
-      }
-    });
-  }
-
-  /** Fits the ranker now if there is enough data (tests and operators). */
-  fitRankerNow(): boolean {
-    const { rankerMinImpressions, rankerMinClicks } = this.config.serving;
-    if (this.rows.count < rankerMinImpressions || this.rows.clicks < rankerMinClicks) return false;
-    this.rowsAtLastFit = this.rows.added;
-    this.ranker = LogisticRanker.fit(this.rows.training());
-    return true;
-  }
-}
-
-/** A scenario's names turned into what the pipeline reads. */
-export function resolveScenario(
-  scenario: Scenario,
-  readModels: ReadModels,
-  config: KindredConfig,
-): ResolvedScenario {
-  const types = readModels.interactionTypes;
-  const { config: settings } = scenario;
-  const seenTypes = new Uint8Array(types.size);
-  if (settings.seenTypes === undefined) seenTypes.set(types.seenMask);
-  else
-    for (const name of settings.seenTypes) {
-      const index = types.indexOf(name);
-      if (index !== undefined) seenTypes[index] = 1;
-    }
-  const negativeTypes = new Uint8Array(types.size);
-  if (settings.excludeNegative !== false)
-    for (let t = 0; t < types.size; t++) negativeTypes[t] = types.weights[t]! < 0 ? 1 : 0;
-  const pinned: { item: number; position: number }[] = [];
-  for (const pin of settings.pinned ?? []) {
-    const item = readModels.catalog.ids.indexOf(pin.id);
-    if (item !== undefined) pinned.push({ item, position: pin.position });
-  }
-  void config;
-  return {
-    name: scenario.name,
-    version: scenario.version,
-    sources: settings.sources,
-    fallback: settings.fallback,
-    seenTypes,
-    negativeTypes,
-    diversity: settings.diversity ?? { mode: 'none' },
-    exploration: settings.exploration ?? 0,
-    pinned,
-    ranker: settings.ranker ?? false,
-    budgets: { ...DEFAULT_STAGE_BUDGETS, ...settings.budgets },
-  };
 }
