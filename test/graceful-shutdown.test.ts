@@ -182,7 +182,11 @@ test(
       for (const row of (JSON.parse(answer.text) as EventsAnswer).results)
         acked.set(row.id, row.offset);
     }
-    assert.equal(stuckAnswer.status, -1, 'the never-ending upload was cut, not acknowledged');
+    assert.equal(
+      stuckAnswer.status,
+      -1,
+      `the never-ending upload was cut, not acknowledged: ${stuckAnswer.text.slice(0, 300)}`,
+    );
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.ok(exitMs < 4000 + 5000, `exited ${Math.round(exitMs)} ms after SIGTERM`);
     assert.deepEqual(outcomes.other, []);

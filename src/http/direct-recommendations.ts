@@ -5,7 +5,7 @@ import type {
   RecommendationAnswer,
 } from '../app/serving/recommendation-service.js';
 import { NO_TRACE } from '../observability/tracing.js';
-import { ANSWERED, DELEGATE, type DirectGate } from '../gateway/gateway.js';
+import { DELEGATE, type DirectAdmission, type DirectGate } from '../gateway/gateway.js';
 import { toKindredError } from './errors.js';
 import {
   DIVERSITY_PATTERN,
@@ -36,9 +36,11 @@ export type DirectHandler = (req: IncomingMessage, res: ServerResponse) => boole
  * answered on node:http directly: the framework's routing, hooks, query validation and
  * serializer cost as much as the recommendation itself. It answers the plain case alone,
  * through the same gateway checks and the same service, with the same body as the
- * framework route; a request it does not fully understand (an unknown or repeated
- * parameter, a value the route's schema would refuse, anything the gateway does not pass
- * plainly) is handed to the framework route unchanged, which answers it, errors included.
+ * framework route, and admitted or refused by the gateway's one admission path (keys,
+ * scopes, origins, rate limits, shedding, draining) as any route is. A request it does not
+ * fully understand (an unknown or repeated parameter, a value the route's schema would
+ * refuse), and every request while tracing is on, is handed to the framework route
+ * unchanged, which answers it, errors included.
  */
 export function directRecommendations(
   context: HttpContext,
@@ -68,35 +70,48 @@ export function directRecommendations(
     const raw = queryAt < 0 ? {} : parseQuery(url.slice(queryAt + 1), maxK);
     if (raw === undefined) return false;
 
-    const started = performance.now();
-    const admission = gate.admit(req, res);
-    if (admission === DELEGATE) return false;
-    if (admission === ANSWERED) return true;
+    const admitted = gate.admit(req);
+    if (admitted === DELEGATE) return false;
     // A GET's (empty) body, consumed now: node:http would otherwise do it after the answer,
     // through more of its stream machinery.
     req.resume();
+    const answer = (admission: DirectAdmission): void =>
+      answerRequest(gate, admission, res, () => {
+        const params: RecommendParams = paramsOf(raw, defaultK);
+        return answerJson(service.forUser(userId, params, NO_TRACE));
+      });
+    if (admitted instanceof Promise)
+      admitted.then(answer, (error: unknown) => {
+        logger.error({ err: error }, 'admission failed');
+        res.destroy();
+      });
+    else answer(admitted);
+    return true;
+  };
+
+  /** A refusal as admission wrote it, or the route's answer (errors with catalog bodies). */
+  function answerRequest(
+    gate: DirectGate,
+    admission: DirectAdmission,
+    res: ServerResponse,
+    run: () => string,
+  ): void {
+    if (admission.status !== 0) {
+      gate.answer(res, admission, admission.status, admission.body);
+      return;
+    }
     let status = 200;
     let body: string;
     try {
-      const params: RecommendParams = paramsOf(raw, defaultK);
-      body = answerJson(service.forUser(userId, params, NO_TRACE));
+      body = run();
     } catch (error) {
       const kindredError = toKindredError(error as Error);
       status = kindredError.status;
       if (status >= 500) logger.error({ err: error, reqId: admission.requestId }, 'request failed');
       body = JSON.stringify(kindredError.toBody());
     }
-    res.writeHead(status, [
-      ...admission.headers,
-      'x-request-id',
-      admission.requestId,
-      'content-length',
-      Buffer.byteLength(body),
-    ]);
-    res.end(body);
-    gate.finish(admission, status, performance.now() - started);
-    return true;
-  };
+    gate.answer(res, admission, status, body);
+  }
 }
 
 /** A query string as the route's parameters, or undefined when the framework must judge it. */

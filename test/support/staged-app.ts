@@ -21,6 +21,7 @@ import type { KindredConfig } from '../../src/config/settings.js';
 import { coercingAjv, strictAjv } from '../../src/contracts/validation.js';
 import { KindredError } from '../../src/errors/catalog.js';
 import { registerGateway, requestTrace, type Gateway } from '../../src/gateway/gateway.js';
+import { registerApiKeyRoutes } from '../../src/http/routes/api-keys.js';
 import { ROW_VALIDATED } from '../../src/http/context.js';
 import { sendError } from '../../src/http/errors.js';
 import { registerCatalogRoutes } from '../../src/http/routes/catalog.js';
@@ -110,6 +111,7 @@ export async function buildStagedApp(options: StagedAppOptions = {}): Promise<St
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  if (gateway) registerApiKeyRoutes(app, gateway.keys);
   const context = { engine, config, ready: () => true };
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);
