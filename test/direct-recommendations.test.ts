@@ -220,6 +220,53 @@ describe('direct recommendations route with authentication on', () => {
     assert.equal(byHeader.status, 200);
   });
 
+  test('refusals and browser requests are answered directly, as the framework answers them', async () => {
+    const path = '/v1/users/u0-1/recommendations?k=3';
+    const browserKey = (
+      await kindred.client.post<{ key: string }>(
+        '/v1/keys',
+        { name: 'site', scopes: ['recommendations:read'], origins: ['https://shop.example'] },
+        { headers: { authorization: `Bearer ${MASTER}` } },
+      )
+    ).body.key;
+    const cases: [string, Record<string, string>][] = [
+      ['no key', {}],
+      ['a wrong key', { authorization: 'Bearer kdr_nope' }],
+      ['a key out of scope', { authorization: `Bearer ${writerKey}` }],
+      [
+        'a browser key from its origin',
+        { authorization: `Bearer ${browserKey}`, origin: 'https://shop.example' },
+      ],
+      [
+        'a browser key from another origin',
+        { authorization: `Bearer ${browserKey}`, origin: 'https://evil.example' },
+      ],
+    ];
+    const compared = [
+      ...Object.keys(SECURITY_HEADERS),
+      'content-type',
+      'www-authenticate',
+      'access-control-allow-origin',
+      'access-control-expose-headers',
+      'vary',
+      'ratelimit-limit',
+      'ratelimit-policy',
+    ];
+    const statuses: number[] = [];
+    for (const [label, headers] of cases) {
+      const direct = await overSocket(kindred, path, headers);
+      const framework = await throughFramework(kindred, path, headers);
+      assert.match(direct.headers['x-request-id'] ?? '', /^req-d/, `${label}: went direct`);
+      assert.equal(direct.status, framework.status, label);
+      if (direct.status === 200) assert.deepEqual(comparable(direct), comparable(framework), label);
+      else assert.deepEqual(direct.body, framework.body, label);
+      for (const name of compared)
+        assert.equal(direct.headers[name], framework.headers[name], `${label}: ${name}`);
+      statuses.push(direct.status);
+    }
+    assert.deepEqual(statuses, [401, 401, 403, 200, 403]);
+  });
+
   test('a missing, wrong or out-of-scope key, or a used-up rate, is refused as anywhere else', async () => {
     const path = '/v1/users/u0-1/recommendations?k=3';
     const missing = await overSocket(kindred, path);
