@@ -17,7 +17,7 @@ import { TrendingCounter } from '../../src/core/recommend/trending.js';
 import { CategoryIndex } from '../../src/core/serving/category-index.js';
 import { ItemActivity } from '../../src/core/serving/item-activity.js';
 import { type ServingWorld, ServingPipeline } from '../../src/core/serving/pipeline.js';
-import { testScenario } from '../../src/core/serving/test-support.js';
+import { testScenario } from '../../test/support/pipeline-inputs.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
 const { values } = parseArgs({

@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { LoadClient, percentile } from '../../test/support/load-generator.js';
 import { JsonClient, ServerProcess, makeDataDir } from '../../test/support/server-process.js';
 import { createRandom } from '../../src/core/models/random.js';
-import { SearchFixture } from '../../src/core/search/test-fixture.js';
+import { SearchFixture } from '../../test/support/search-fixture.js';
 import { generateProducts } from './products.js';
 import { flag, numberOption } from '../options.js';
 
