@@ -3,7 +3,7 @@
 // no dedupe. The gap between the two is the cost of idempotent appends.
 //
 // Usage (after `npm run build`):
-//   node dist/bench/event-log-append.js [batches=30] [batchSize=10000] [rounds=3]
+//   node build/bench/event-log-append.js [batches=30] [batchSize=10000] [rounds=3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
