@@ -1,6 +1,6 @@
 // The anchor of the serving benchmarks: a bare node:http server answering one fixed JSON
 // body (BARE_BODY) to every request, on PORT (0: any free port, printed on stdout).
-// Run by bench/serving.ts and bench/serving-cpu-ab.sh as `node dist/bench/bare-server.js`.
+// Run by bench/serving.ts and bench/serving-cpu-ab.sh as `node build/bench/bare-server.js`.
 import { createServer } from 'node:http';
 
 const body = Buffer.from(process.env['BARE_BODY'] ?? '{}');

@@ -13,11 +13,12 @@
 //   4. once its background work is done (kindred_background_tasks all 0), the server's
 //      CPU over --idle seconds with nobody asking.
 //
-// Usage (after `npm run build`; the data prepared once by `node dist/bench/serving.js
+// Usage (after `npm run build`; the data prepared once by `node build/bench/serving.js
 // --data DIR`, which generates, imports and trains):
-//   node dist/bench/cold-start.js --data DIR [--seconds 10] [--idle 60] [--only-ready]
-// A baseline: the compiled script copied into an earlier build's dist/bench, run with
-// --only-ready on a copy of DIR (the same data; a build's server may rewrite its snapshot).
+//   node build/bench/cold-start.js --data DIR [--seconds 10] [--idle 60] [--only-ready]
+// A baseline: the compiled script copied into an earlier checkout's compiled bench/ (build/bench;
+// dist/bench before tests and benchmarks left the shipped build), run with --only-ready on a
+// copy of DIR (the same data; a build's server may rewrite its snapshot).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -35,7 +36,7 @@ const ONLY_READY = process.argv.includes('--only-ready');
 const CLIENTS = 4;
 const { ITEMS, USERS } = FULL_SIZE;
 if (DATA === undefined)
-  throw new Error('--data DIR (prepared by dist/bench/serving.js --data DIR)');
+  throw new Error('--data DIR (prepared by build/bench/serving.js --data DIR)');
 const DATA_DIR: string = DATA;
 
 interface Sample {

@@ -3,7 +3,7 @@
 // has a ratio near 1; one whose per-row cost grows with the log falls well below.
 //
 // Usage (after `npm run build`):
-//   node dist/bench/import-scaling.js [--small 3] [--large 30] [--runs 1]
+//   node build/bench/import-scaling.js [--small 3] [--large 30] [--runs 1]
 //                                     [--baseline DIR] [--batch N] [--keep]
 //
 // --small / --large: copies of the 100,004 ratings (user ids shifted by copy * 100,000 so

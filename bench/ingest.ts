@@ -2,7 +2,7 @@
 // against the floor of raw better-sqlite3 batched inserts of the same rows.
 //
 // Usage (after `npm run build`):
-//   node dist/bench/ingest.js [--seconds 12] [--warmup 3] [--clients 4] [--batch 10000]
+//   node build/bench/ingest.js [--seconds 12] [--warmup 3] [--clients 4] [--batch 10000]
 //                             [--raw-events 1000000] [--runs 3] [--profile] [--no-write]
 //
 // Both runs write the same rows (the event log's columns). The Kindred figure counts
@@ -597,7 +597,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const command = `node dist/bench/ingest.js${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `node build/bench/ingest.js${argv.length ? ' ' + argv.join(' ') : ''}`;
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`;
   console.log(`ingest benchmark: ${machine}`);
 

@@ -1,12 +1,12 @@
 // CPU per recommendation in process, without HTTP: the serving benchmark's request mix
 // (k=10, a category filter, five excludes, random users) asked of the recommendation
-// service directly, over the data and model that `node dist/bench/serving.js --data DIR`
+// service directly, over the data and model that `node build/bench/serving.js --data DIR`
 // kept in DIR. Over HTTP a machine's noise (the load generator, the kernel's loopback)
 // moves the figures by a fifth from run to run; this measures the service alone, its
 // background work included (impressions written as events, the projections following them).
 //
 // Usage (after `npm run build`):
-//   node dist/bench/recommend-cpu.js --data DIR [--rounds 6] [--calls 20000] [--evict BYTES]
+//   node build/bench/recommend-cpu.js --data DIR [--rounds 6] [--calls 20000] [--evict BYTES]
 //
 // Prints, per round, the time spent inside the calls, the wall time and the process's CPU
 // time per call. The first round warms the JIT and the caches. `--evict BYTES` sweeps that
@@ -34,7 +34,7 @@ const CALLS_PER_TURN = 50;
 
 if (DATA === undefined) {
   process.stderr.write(
-    'usage: node dist/bench/recommend-cpu.js --data DIR [--rounds N] [--calls N]\n',
+    'usage: node build/bench/recommend-cpu.js --data DIR [--rounds N] [--calls N]\n',
   );
   process.exit(2);
 }

@@ -1,7 +1,7 @@
 // Cost of compiled rules per candidate item: the three-clause filter and two conditional
 // boosts of docs/rules.md over 100,000 generated items, against the same filter written
 // by hand in TypeScript (the floor a compiled rule can approach).
-// Usage (after `npm run build`): node dist/bench/rules.js [--items 100000] [--passes 15]
+// Usage (after `npm run build`): node build/bench/rules.js [--items 100000] [--passes 15]
 import { parseArgs } from 'node:util';
 import { itemFromInput, type Attributes, type Item } from '../src/core/domain/item.js';
 import { createRandom } from '../src/core/models/random.js';

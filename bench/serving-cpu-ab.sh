@@ -3,7 +3,7 @@
 # node:http server, alternating in one run (a shared machine's speed drifts between runs; a
 # ratio within one run does not).
 #
-# Usage (after `npm run build`, and once `node dist/bench/serving.js --data DIR` has
+# Usage (after `npm run build`, and once `node build/bench/serving.js --data DIR` has
 # imported and trained DIR; needs wrk):
 #   bench/serving-cpu-ab.sh BASE_REV DIR [ROUNDS]
 #   bench/serving-cpu-ab.sh floor DIR [ROUNDS]      (this checkout alone)
@@ -96,7 +96,7 @@ report() { # label wrk-output cpu-ticks-before cpu-ticks-after (sets $us)
 }
 measure_bare() { # label seed (sets $us)
   if [ -z "$bare_pid" ]; then
-    BARE_BODY=$(cat "$work/body.json") PORT=8098 node "$here/dist/bench/bare-server.js" >/dev/null &
+    BARE_BODY=$(cat "$work/body.json") PORT=8098 node "$here/build/bench/bare-server.js" >/dev/null &
     bare_pid=$!
     sleep 1
   fi

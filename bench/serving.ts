@@ -10,7 +10,7 @@
 //   - the server's resident memory.
 //
 // Usage (after `npm run build`; needs `wrk` on the PATH):
-//   node dist/bench/serving.js [--short] [--profile] [--seconds 10] [--connections 16] [--data DIR]
+//   node build/bench/serving.js [--short] [--profile] [--seconds 10] [--connections 16] [--data DIR]
 //
 // `--data DIR` keeps the imported data and the trained model in DIR and reuses them on the
 // next run with the same DIR (the import and the training take minutes; the measures do not

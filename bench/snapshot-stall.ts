@@ -2,8 +2,8 @@
 // data (100,000 items, 50,000 users, 2,000,000 interactions): the engine's way (taken at
 // once and detached, then encoded between turns) against encoding it all at once (how it
 // worked before), alternating in the same run. A setImmediate loop measures the longest gap.
-// Usage: node dist/bench/snapshot-stall.js --data DIR [--rounds 3]
-//   DIR: a data directory kept by `node dist/bench/serving.js --data DIR` (no server on it).
+// Usage: node build/bench/snapshot-stall.js --data DIR [--rounds 3]
+//   DIR: a data directory kept by `node build/bench/serving.js --data DIR` (no server on it).
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import { encodeSnapshot } from '../src/core/projections/snapshot-codec.js';

@@ -2,7 +2,7 @@
 // event loop: the SQLite store's put, which hands values of LARGE_VALUE_BYTES or more to a
 // writer thread, against the same upsert run on the event loop (how every put worked
 // before), in the same run, on fresh files. A 1 ms interval measures the longest gap.
-// Usage: node dist/bench/state-store-large-put.js [--megabytes 92] [--rounds 3]
+// Usage: node build/bench/state-store-large-put.js [--megabytes 92] [--rounds 3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

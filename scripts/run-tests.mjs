@@ -1,10 +1,11 @@
-// Runs every compiled test file with Node's own test runner, whose summary CI reads.
+// Runs every compiled test file (build/, from tsconfig.test.json) with Node's own test
+// runner, whose summary CI reads.
 // Usage: node scripts/run-tests.mjs [substring-filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['dist/src', 'dist/test'];
+const roots = ['build/src', 'build/test'];
 const filters = process.argv.slice(2);
 
 function collect(dir, out) {

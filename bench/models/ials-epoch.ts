@@ -1,5 +1,5 @@
 // Seconds per iALS epoch on generated data.
-// Usage: node dist/bench/models/ials-epoch.js [--threads N] [--engine wasm|js] [--factors K]
+// Usage: node build/bench/models/ials-epoch.js [--threads N] [--engine wasm|js] [--factors K]
 //        [--users U] [--items I] [--interactions N] [--epochs E]
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';

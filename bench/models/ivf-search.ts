@@ -2,7 +2,7 @@
 // JavaScript fallback in the same run: random 32-factor rows, an index the size of one
 // category of the serving benchmark (6,500 items) and one of its whole catalog (100,000),
 // k = 10, 30, 100, a blocked set, default probing. Both paths return the same items.
-// Usage: node dist/bench/models/ivf-search.js [--queries N]
+// Usage: node build/bench/models/ivf-search.js [--queries N]
 import { parseArgs } from 'node:util';
 import { IvfSearcher, buildIvfIndex } from '../../src/core/models/ivf.js';
 import { createRandom } from '../../src/core/models/random.js';

@@ -2,7 +2,7 @@
 // a 100,000-item iALS model: k=10, a category filter (one category in 20), 5 excludes,
 // through the serving pipeline in process. Also the index build time for 32 and 64
 // factors, and how often the index's page equals the exact one.
-// Usage: node dist/bench/models/ivf-serving.js [--items N] [--users U] [--interactions N]
+// Usage: node build/bench/models/ivf-serving.js [--items N] [--users U] [--interactions N]
 //        [--factors K] [--epochs E] [--requests R]
 import { parseArgs } from 'node:util';
 import { InteractionTypes } from '../../src/core/domain/interaction.js';
@@ -17,7 +17,7 @@ import { TrendingCounter } from '../../src/core/recommend/trending.js';
 import { CategoryIndex } from '../../src/core/serving/category-index.js';
 import { ItemActivity } from '../../src/core/serving/item-activity.js';
 import { type ServingWorld, ServingPipeline } from '../../src/core/serving/pipeline.js';
-import { testScenario } from '../../src/core/serving/test-support.js';
+import { testScenario } from '../../test/support/pipeline-inputs.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
 const { values } = parseArgs({

@@ -2,7 +2,7 @@
 // 75/25 split per user (seed 42), k = 10, every held-out rating relevant, training items
 // removed from each ranking.
 // Usage (from the repository root, after npm run build):
-//   node dist/bench/models/movielens-eval.js [path/to/ratings.csv]
+//   node build/bench/models/movielens-eval.js [path/to/ratings.csv]
 import { resolve } from 'node:path';
 import { catalogCoverage, evaluateRanking, novelty } from '../../src/core/evaluation/metrics.js';
 import {

@@ -1,7 +1,7 @@
 // Seconds per iALS epoch through the training pipeline's own code path (the interaction
 // log a snapshot gives, its view matrix, fitComponent with training.threads), on the
 // same generated data as ials-epoch.ts: 1,000,000 interactions, 64 factors.
-// Usage: node dist/bench/models/pipeline-ials-epoch.js [--threads N] [--epochs E]
+// Usage: node build/bench/models/pipeline-ials-epoch.js [--threads N] [--epochs E]
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InteractionTypes } from '../../src/core/domain/interaction.js';

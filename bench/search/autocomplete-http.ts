@@ -4,7 +4,7 @@
 // is p99 ≤ 5 ms on 100,000 products.
 //
 // Usage (after `npm run build`):
-//   node dist/bench/search/autocomplete-http.js [--items 100000] [--requests 5000]
+//   node build/bench/search/autocomplete-http.js [--items 100000] [--requests 5000]
 //        [--warmup 1000] [--clients 1] [--short] [--core]
 //
 // `--short` (20,000 items, 1,000 requests) checks that the benchmark works; the figure to
@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { LoadClient, percentile } from '../../test/support/load-generator.js';
 import { JsonClient, ServerProcess, makeDataDir } from '../../test/support/server-process.js';
 import { createRandom } from '../../src/core/models/random.js';
-import { SearchFixture } from '../../src/core/search/test-fixture.js';
+import { SearchFixture } from '../../test/support/search-fixture.js';
 import { generateProducts } from './products.js';
 import { flag, numberOption } from '../options.js';
 
@@ -305,7 +305,7 @@ function writeResults(rows: readonly [string, string][]): void {
     '## Autocomplete latency',
     '',
     `- Date: ${new Date().toISOString()}`,
-    '- Command: `npm run build && node dist/bench/search/autocomplete-http.js`',
+    '- Command: `npm run build && node build/bench/search/autocomplete-http.js`',
     `- Items ${ITEMS}, ${REQUESTS} measured keystrokes after ${WARMUP} warm-up, ${CLIENTS} client(s).`,
     '- HTTP: `GET /v1/autocomplete?q=...&k=5&items=5` on a `kindred serve` child process, keep-alive,',
     '  client-side latency. Core: `SearchIndex.suggest` in the benchmark process, same items and keystrokes.',

@@ -1,7 +1,7 @@
 // Kindred's search index against MiniSearch and Orama on the same documents and queries:
 // indexing throughput, heap, latency percentiles per query kind, known-item MRR@10.
 // MiniSearch and Orama are optional dev dependencies, loaded at run time.
-// Usage: node dist/bench/search/compare.js [--products N] [--queries N] [--known-items N]
+// Usage: node build/bench/search/compare.js [--products N] [--queries N] [--known-items N]
 //        [--passes N] [--budget SECONDS] [--mrr-budget SECONDS] [--datasets movielens,products]
 //        [--engines kindred,minisearch,orama]
 // --budget bounds each engine's time per workload (Orama needs seconds per query on the

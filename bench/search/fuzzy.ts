@@ -1,6 +1,6 @@
 // Typo lookup cost: the sorted-dictionary trie walk against comparing the query word with
 // every term, over vocabularies of growing size.
-// Usage: node dist/bench/search/fuzzy.js [--lookups N]
+// Usage: node build/bench/search/fuzzy.js [--lookups N]
 import { parseArgs } from 'node:util';
 import { TermDictionary } from '../../src/core/search/index/term-dictionary.js';
 import { boundedEditDistance, typoBudget } from '../../src/core/search/text/edit-distance.js';

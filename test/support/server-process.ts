@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** bin/kindred.js of this checkout, found from wherever this module was compiled to. */
+/**
+ * bin/kindred.js of this checkout, found from wherever this module was compiled to: the
+ * server under test is the shipped build (dist/), as `npm start` and the package run it.
+ */
 export const KINDRED_BIN = findKindredBin();
 
 function findKindredBin(): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runEventLogContract } from '../../ports/event-log.contract.js';
-import { runStateStoreContract } from '../../ports/state-store.contract.js';
+import { runEventLogContract } from '../../../test/support/event-log.contract.js';
+import { runStateStoreContract } from '../../../test/support/state-store.contract.js';
 import { MemoryEventLog } from './memory-event-log.js';
 import { MemoryStateStore, compareBytewise } from './memory-state-store.js';
 

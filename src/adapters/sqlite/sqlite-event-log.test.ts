@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type { EventEnvelope, StoredEvent } from '../../core/events/envelope.js';
-import { runEventLogContract } from '../../ports/event-log.contract.js';
+import { runEventLogContract } from '../../../test/support/event-log.contract.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
-import { makeTempDirectory } from './sqlite-test-files.js';
+import { makeTempDirectory } from '../../../test/support/temp-directory.js';
 
 const runNode = promisify(execFile);
 const moduleUrl = new URL('./sqlite-event-log.js', import.meta.url).href;

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runStateStoreContract } from '../../ports/state-store.contract.js';
+import { runStateStoreContract } from '../../../test/support/state-store.contract.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { LARGE_VALUE_BYTES, SqliteStateStore } from './sqlite-state-store.js';
-import { makeTempDirectory } from './sqlite-test-files.js';
+import { makeTempDirectory } from '../../../test/support/temp-directory.js';
 
 runStateStoreContract('SqliteStateStore (file)', async () => {
   const directory = await makeTempDirectory();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blendScores, normalizeScores } from './blend.js';
-import { assertClose } from './test-support.js';
+import { assertClose } from '../../../test/support/model-fixtures.js';
 
 test('z normalization ignores excluded and non-finite scores and floors them', () => {
   const scores = Float32Array.from([1, 2, 3, 100, Number.NEGATIVE_INFINITY]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fitBpr } from './bpr.js';
 import { scoreItems, userVector } from './factor-model.js';
 import { rowIndices } from './interaction-matrix.js';
-import { plantedBlocks } from './test-support.js';
+import { plantedBlocks } from '../../../test/support/model-fixtures.js';
 
 const blocks = plantedBlocks(3, 20, 12, 0.6);
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { choleskyInPlace, invertSpdInPlace, solveSpd } from './dense-linear-algebra.js';
-import { assertClose } from './test-support.js';
+import { assertClose } from '../../../test/support/model-fixtures.js';
 import { createRandom } from './random.js';
 import assert from 'node:assert/strict';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInteractionMatrix } from './interaction-matrix.js';
 import { fitEase, scoreEase } from './ease.js';
-import { assertClose } from './test-support.js';
+import { assertClose } from '../../../test/support/model-fixtures.js';
 
 function matrixOf(rows: number[][]) {
   const users: number[] = [];

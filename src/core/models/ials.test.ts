@@ -11,7 +11,7 @@ import {
 import { buildInteractionMatrix, rowIndices } from './interaction-matrix.js';
 import { IndexMask } from './top-k.js';
 import { solveRowRangeJs } from './ials-cg.js';
-import { plantedBlocks } from './test-support.js';
+import { plantedBlocks } from '../../../test/support/model-fixtures.js';
 
 const blocks = plantedBlocks(3, 20, 12, 0.6);
 // Strong regularization: with little of it, 8 factors memorize each user's own items

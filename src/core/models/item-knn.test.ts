@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInteractionMatrix } from './interaction-matrix.js';
 import { fitItemKnn, scoreFromHistory, similarItemsKnn } from './item-knn.js';
-import { assertClose } from './test-support.js';
+import { assertClose } from '../../../test/support/model-fixtures.js';
 
 // u0: {0, 1}; u1: {0, 1, 2}; u2: {1, 2}
 // occurrences 2, 3, 2; co(0,1) = 2, co(0,2) = 1, co(1,2) = 2

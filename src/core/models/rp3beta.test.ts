@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildInteractionMatrix } from './interaction-matrix.js';
 import { similarItemsKnn } from './item-knn.js';
 import { fitRp3beta } from './rp3beta.js';
-import { plantedBlocks } from './test-support.js';
+import { plantedBlocks } from '../../../test/support/model-fixtures.js';
 
 test('RP3beta neighbours stay inside the planted block', () => {
   const { matrix, itemBlock } = plantedBlocks(4, 20, 15, 0.4);

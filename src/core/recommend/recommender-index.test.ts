@@ -6,7 +6,7 @@ import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
-import { blockClicks } from './test-support.js';
+import { blockClicks } from '../../../test/support/block-clicks.js';
 
 const types = new InteractionTypes();
 

@@ -7,7 +7,7 @@ import type { IndexSet } from '../models/top-k.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
-import { blockClicks } from './test-support.js';
+import { blockClicks } from '../../../test/support/block-clicks.js';
 import { fitPipeline } from './train-pipeline.js';
 
 const types = new InteractionTypes();

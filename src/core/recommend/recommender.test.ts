@@ -8,7 +8,7 @@ import { LogHistories } from './offline.js';
 import { parsePipelineConfig, type PipelineConfig } from './pipeline-config.js';
 import { FoldInSolver, type HistoryReader, Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
-import { blockClicks } from './test-support.js';
+import { blockClicks } from '../../../test/support/block-clicks.js';
 import { TrendingCounter } from './trending.js';
 
 const types = new InteractionTypes();

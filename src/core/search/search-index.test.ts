@@ -7,7 +7,7 @@ import { Catalog } from '../projections/catalog.js';
 import { ReadModels } from '../projections/read-models.js';
 import { decodeSnapshot, encodeSnapshot } from '../projections/snapshot-codec.js';
 import { SearchIndex } from './search-index.js';
-import { SearchFixture } from './test-fixture.js';
+import { SearchFixture } from '../../../test/support/search-fixture.js';
 
 function checksumOf(index: SearchIndex): string {
   const hash = createHash('sha256');

@@ -17,7 +17,12 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog, testRequest, testScenario } from './test-support.js';
+import {
+  historyReader,
+  testCatalog,
+  testRequest,
+  testScenario,
+} from '../../../test/support/pipeline-inputs.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;

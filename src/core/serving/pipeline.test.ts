@@ -14,7 +14,12 @@ import {
   type ServingWorld,
   ServingPipeline,
 } from './pipeline.js';
-import { historyReader, testCatalog, testRequest, testScenario } from './test-support.js';
+import {
+  historyReader,
+  testCatalog,
+  testRequest,
+  testScenario,
+} from '../../../test/support/pipeline-inputs.js';
 import type { SourceSetting } from './scenario.js';
 
 const types = new InteractionTypes();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SearchFixture } from '../test-fixture.js';
+import { SearchFixture } from '../../../../test/support/search-fixture.js';
 import type { TitleBuckets } from './title-buckets.js';
 
 function bucketsOf(f: SearchFixture): TitleBuckets {

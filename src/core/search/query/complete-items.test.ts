@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom, type Random } from '../../models/random.js';
 import type { TitleBuckets } from '../index/title-buckets.js';
-import { SearchFixture } from '../test-fixture.js';
+import { SearchFixture } from '../../../../test/support/search-fixture.js';
 import {
   completeItems as completeWords,
   expandForCompletion,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SearchFixture } from '../test-fixture.js';
+import { SearchFixture } from '../../../../test/support/search-fixture.js';
 import { markHighlights } from './highlight.js';
 
 test('each hit marks the matched words per field, with offsets into the original text', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SearchFixture } from '../test-fixture.js';
+import { SearchFixture } from '../../../../test/support/search-fixture.js';
 
 test('typos allowed grow with word length: none up to 4 letters, 1 up to 8, then 2', () => {
   const f = new SearchFixture({}, [

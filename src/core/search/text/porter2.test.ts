@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { porter2 } from './porter2.js';
-import { PORTER2_REFERENCE_SAMPLE } from './porter2.fixture.js';
+import { PORTER2_REFERENCE_SAMPLE } from '../../../../test/fixtures/porter2-reference-sample.js';
 
 test('matches the Snowball reference output on a sample of its vocabulary', () => {
   const pairs = PORTER2_REFERENCE_SAMPLE.trim()

@@ -1,7 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { StateStore, StoredEntry } from './state-store.js';
+import type { StateStore, StoredEntry } from '../../src/ports/state-store.js';
 
 export interface StateStoreFixture {
   readonly store: StateStore;

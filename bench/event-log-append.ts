@@ -3,14 +3,17 @@
 // no dedupe. The gap between the two is the cost of idempotent appends.
 //
 // Usage (after `npm run build`):
-//   node dist/src/adapters/sqlite/sqlite-event-log.bench.js [batches=30] [batchSize=10000] [rounds=3]
+//   node build/bench/event-log-append.js [batches=30] [batchSize=10000] [rounds=3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventEnvelope } from '../../core/events/envelope.js';
-import { newEventId } from '../../core/events/event-id.js';
-import { openSqliteDatabase, type SqliteSynchronous } from './sqlite-database.js';
-import { SqliteEventLog } from './sqlite-event-log.js';
+import type { EventEnvelope } from '../src/core/events/envelope.js';
+import { newEventId } from '../src/core/events/event-id.js';
+import {
+  openSqliteDatabase,
+  type SqliteSynchronous,
+} from '../src/adapters/sqlite/sqlite-database.js';
+import { SqliteEventLog } from '../src/adapters/sqlite/sqlite-event-log.js';
 
 const [batches = 30, batchSize = 10_000, rounds = 3] = process.argv
   .slice(2)

@@ -1,5 +1,8 @@
-import { type CsrMatrix, buildInteractionMatrix } from './interaction-matrix.js';
-import { createRandom } from './random.js';
+import {
+  type CsrMatrix,
+  buildInteractionMatrix,
+} from '../../src/core/models/interaction-matrix.js';
+import { createRandom } from '../../src/core/models/random.js';
 
 /** Shared fixtures for the model tests (not used by the models themselves). */
 

@@ -1,8 +1,8 @@
-import type { InteractionTypes } from '../domain/interaction.js';
-import type { Item } from '../domain/item.js';
-import type { HistoryReader } from '../recommend/recommender.js';
-import type { PipelineRequest, ResolvedScenario } from './pipeline.js';
-import { DEFAULT_STAGE_BUDGETS } from './scenario.js';
+import type { InteractionTypes } from '../../src/core/domain/interaction.js';
+import type { Item } from '../../src/core/domain/item.js';
+import type { HistoryReader } from '../../src/core/recommend/recommender.js';
+import type { PipelineRequest, ResolvedScenario } from '../../src/core/serving/pipeline.js';
+import { DEFAULT_STAGE_BUDGETS } from '../../src/core/serving/scenario.js';
 
 /**
  * Items 0 .. count-1 for pipeline tests and benchmarks: item i is in category `c${i % 3}`, costs i, and

@@ -1,7 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventEnvelope, StoredEvent } from '../core/events/envelope.js';
-import type { AppendOutcome, EventLog } from './event-log.js';
+import type { EventEnvelope, StoredEvent } from '../../src/core/events/envelope.js';
+import type { AppendOutcome, EventLog } from '../../src/ports/event-log.js';
 
 export interface EventLogFixture {
   readonly log: EventLog;

@@ -1,6 +1,6 @@
-import { InteractionTypes } from '../domain/interaction.js';
-import { createRandom } from '../models/random.js';
-import type { InteractionLog } from './interaction-views.js';
+import { InteractionTypes } from '../../src/core/domain/interaction.js';
+import { createRandom } from '../../src/core/models/random.js';
+import type { InteractionLog } from '../../src/core/recommend/interaction-views.js';
 
 /** Shared fixtures for the recommend tests (not used by the pipeline itself). */
 

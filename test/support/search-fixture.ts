@@ -1,9 +1,9 @@
-import type { ItemInput, ItemPatch } from '../domain/item.js';
-import type { StoredEvent } from '../events/envelope.js';
-import { EventTypes } from '../events/event-types.js';
-import { Catalog } from '../projections/catalog.js';
-import type { SearchConfig } from './config.js';
-import { SearchIndex } from './search-index.js';
+import type { ItemInput, ItemPatch } from '../../src/core/domain/item.js';
+import type { StoredEvent } from '../../src/core/events/envelope.js';
+import { EventTypes } from '../../src/core/events/event-types.js';
+import { Catalog } from '../../src/core/projections/catalog.js';
+import type { SearchConfig } from '../../src/core/search/config.js';
+import { SearchIndex } from '../../src/core/search/search-index.js';
 
 /** A catalog and a search index fed the same events, as the engine feeds them (tests). */
 export class SearchFixture {
