@@ -1,9 +1,16 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, redactedConfig, type ConfigSources } from './load.js';
 import { SETTINGS, type SettingDefinition } from './setting-table.js';
 
 type Source = 'file' | 'env' | 'flag';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kindred-config-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+for (const name of ['from-file', 'from-env', 'from-flag']) writeFileSync(join(scratch, name), 'k');
 
 function valueAt(config: object, path: string): unknown {
   return path
@@ -30,11 +37,15 @@ function threeValues(setting: SettingDefinition): {
 } {
   const type = setting.type;
   switch (type.kind) {
-    case 'string':
-      return {
-        raw: ['from-file', 'from-env', 'from-flag'],
-        parsed: ['from-file', 'from-env', 'from-flag'],
-      };
+    case 'string': {
+      // Paths of files that exist, so that a setting naming a file (auth.masterKeyFile) loads.
+      const [a, b, c] = [
+        join(scratch, 'from-file'),
+        join(scratch, 'from-env'),
+        join(scratch, 'from-flag'),
+      ];
+      return { raw: [a, b, c], parsed: [a, b, c] };
+    }
     case 'integer':
     case 'number': {
       const middle =
@@ -167,5 +178,27 @@ test('secrets are masked, and never echoed in a refusal', () => {
     (error: unknown) =>
       error instanceof ConfigError &&
       error.message === 'config file: auth.masterKey must be a string',
+  );
+});
+
+test('the master key can be read from a file, and only one of key and file is set', () => {
+  const keyFile = join(scratch, 'master-key');
+  writeFileSync(keyFile, '  s3cret-from-file\n');
+  const config = loadConfig({ flags: { 'auth.masterKeyFile': keyFile } });
+  assert.equal(config.auth.masterKey, 's3cret-from-file');
+  assert.ok(!JSON.stringify(redactedConfig(config)).includes('s3cret'));
+  assert.throws(
+    () => loadConfig({ env: { KINDRED_MASTER_KEY: 'k', KINDRED_MASTER_KEY_FILE: keyFile } }),
+    /auth.masterKeyFile .*: set either it or auth.masterKey, not both/,
+  );
+  const emptyFile = join(scratch, 'empty-key');
+  writeFileSync(emptyFile, '\n');
+  assert.throws(
+    () => loadConfig({ env: { KINDRED_MASTER_KEY_FILE: emptyFile } }),
+    /auth.masterKeyFile .*empty-key is empty/,
+  );
+  assert.throws(
+    () => loadConfig({ env: { KINDRED_MASTER_KEY_FILE: join(scratch, 'missing') } }),
+    /auth.masterKeyFile .*: cannot read .*missing/,
   );
 });

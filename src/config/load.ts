@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
+import { withMasterKeyFromFile } from './master-key-file.js';
 import { SETTINGS } from './setting-table.js';
 import { settingValue } from './setting-value.js';
 import type { KindredConfig } from './settings.js';
@@ -54,7 +55,7 @@ export function loadConfig(sources: ConfigSources = {}): KindredConfig {
       value = settingValue(setting, fromFlag, `flag ${setting.flag?.name ?? setting.path}`);
     assign(config, setting.path, value);
   }
-  return config as unknown as KindredConfig;
+  return withMasterKeyFromFile(config as unknown as KindredConfig);
 }
 
 function refuseUnknownKeys(file: Record<string, unknown>, origin: string): void {

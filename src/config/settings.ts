@@ -63,6 +63,12 @@ export const CONFIG_SCHEMA = Type.Object({
       default: '',
       doc: 'Master API key. Empty: no authentication, and the server binds to loopback only.',
     }),
+    masterKeyFile: stringSetting({
+      env: 'KINDRED_MASTER_KEY_FILE',
+      flag: { name: '--master-key-file', value: 'file', commands: 'serve' },
+      default: '',
+      doc: 'File holding the master API key (surrounding whitespace ignored), for secrets mounted as files; the key itself has no flag, which `ps` would show. Set this or `auth.masterKey`, not both; an empty file is refused.',
+    }),
   }),
   storage: Type.Object({
     eventLog: stringSetting({
