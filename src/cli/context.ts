@@ -1,26 +1,24 @@
 import type { Command } from 'commander';
 import { loadConfig, readConfigFile } from '../config/load.js';
-import { SETTINGS, type KindredConfig } from '../config/settings.js';
+import type { FlagCommands } from '../config/setting-schema.js';
+import type { KindredConfig } from '../config/settings.js';
+import { addSettingFlags, settingFlagValues } from './setting-flags.js';
 
-/** Every command takes these; each maps onto a config setting. */
-export function addCommonOptions(command: Command): Command {
-  return command
-    .option('--config <file>', 'JSON config file (also KINDRED_CONFIG)')
-    .option('--data <dir>', 'data directory of the embedded store (KINDRED_DATA_DIR)')
-    .option('--log-level <level>', 'log level (KINDRED_LOG_LEVEL)');
+/**
+ * Every command takes `--config` and the flags the settings schema marks for every command;
+ * `serve` (and `config`, to show their effect) also those only a running server reads.
+ */
+export function addCommonOptions(command: Command, commands: FlagCommands = 'every'): Command {
+  command.option('--config <file>', 'JSON config file (also KINDRED_CONFIG)');
+  return addSettingFlags(command, commands);
 }
 
 /** Defaults, then config file, then KINDRED_* env variables, then flags. */
 export function configFromOptions(options: Record<string, unknown>): KindredConfig {
-  const file = (options['config'] as string | undefined) ?? process.env['KINDRED_CONFIG'];
-  const flags: Record<string, string | number | boolean | undefined> = {};
-  for (const setting of SETTINGS) {
-    if (!setting.flag) continue;
-    const key = setting.flag
-      .replace(/^--/, '')
-      .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const value = options[key];
-    if (value !== undefined) flags[setting.path] = value as string;
-  }
-  return loadConfig({ file: file ? readConfigFile(file) : undefined, env: process.env, flags });
+  const fileName = (options['config'] as string | undefined) ?? process.env['KINDRED_CONFIG'];
+  return loadConfig({
+    ...(fileName ? { file: readConfigFile(fileName), fileName } : {}),
+    env: process.env,
+    flags: settingFlagValues(options),
+  });
 }

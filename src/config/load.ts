@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { SETTINGS, type KindredConfig, type SettingDefinition } from './settings.js';
+import { ConfigError } from './config-error.js';
+import { withMasterKeyFromFile } from './master-key-file.js';
+import { SETTINGS } from './setting-table.js';
+import { settingValue } from './setting-value.js';
+import type { KindredConfig } from './settings.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface ConfigSources {
   /** Parsed config-file content (keys as dotted paths or nested objects). */
   readonly file?: Record<string, unknown>;
+  /** The config file's path, named in errors about its values. */
+  readonly fileName?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Values given on the command line, keyed by setting path. */
   readonly flags?: Readonly<Record<string, string | number | boolean | undefined>>;
@@ -34,64 +38,36 @@ function assign(target: Record<string, unknown>, path: string, value: unknown): 
   node[parts[parts.length - 1] as string] = value;
 }
 
-function coerce(setting: SettingDefinition, raw: unknown, origin: string): unknown {
-  const fail = (expected: string): never => {
-    throw new ConfigError(
-      `${origin}: ${setting.path} must be ${expected}, got ${JSON.stringify(raw)}`,
-    );
-  };
-  const type = setting.type;
-  switch (type.kind) {
-    case 'string':
-      return typeof raw === 'string' ? raw : fail('a string');
-    case 'integer':
-    case 'number': {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail('a number');
-      if (type.kind === 'integer' && !Number.isInteger(value)) return fail('an integer');
-      if (value < type.min || value > type.max) return fail(`between ${type.min} and ${type.max}`);
-      return value;
-    }
-    case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      return fail('true or false');
-    case 'enum':
-      return typeof raw === 'string' && type.values.includes(raw)
-        ? raw
-        : fail(`one of ${type.values.join(', ')}`);
-    case 'json':
-      if (typeof raw !== 'string') return raw;
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        return fail('valid JSON');
-      }
-  }
-}
-
 /** Defaults, then the config file, then env variables, then flags: the last one wins. */
 export function loadConfig(sources: ConfigSources = {}): KindredConfig {
+  const fileOrigin = sources.fileName ? `config file ${sources.fileName}` : 'config file';
+  if (sources.file) refuseUnknownKeys(sources.file, fileOrigin);
   const config: Record<string, unknown> = {};
-  const knownPaths = new Set(SETTINGS.map((s) => s.path));
-  if (sources.file) {
-    for (const key of Object.keys(flattenKeys(sources.file))) {
-      if (!knownPaths.has(key) && !SETTINGS.some((s) => s.path.startsWith(`${key}.`)))
-        throw new ConfigError(`config file: unknown setting ${key}`);
-    }
-  }
   for (const setting of SETTINGS) {
     let value = setting.default;
     const fromFile = sources.file ? lookup(sources.file, setting.path) : undefined;
-    if (fromFile !== undefined) value = coerce(setting, fromFile, 'config file');
+    if (fromFile !== undefined) value = settingValue(setting, fromFile, fileOrigin);
     const fromEnv = sources.env?.[setting.env];
-    if (fromEnv !== undefined && fromEnv !== '') value = coerce(setting, fromEnv, setting.env);
+    if (fromEnv !== undefined && fromEnv !== '')
+      value = settingValue(setting, fromEnv, `env ${setting.env}`);
     const fromFlag = sources.flags?.[setting.path];
-    if (fromFlag !== undefined) value = coerce(setting, fromFlag, setting.flag ?? setting.path);
+    if (fromFlag !== undefined)
+      value = settingValue(setting, fromFlag, `flag ${setting.flag?.name ?? setting.path}`);
     assign(config, setting.path, value);
   }
-  return config as unknown as KindredConfig;
+  return withMasterKeyFromFile(config as unknown as KindredConfig);
+}
+
+function refuseUnknownKeys(file: Record<string, unknown>, origin: string): void {
+  for (const [key, value] of Object.entries(flattenKeys(file))) {
+    if (SETTINGS.some((s) => s.path === key)) continue;
+    if (!SETTINGS.some((s) => s.path.startsWith(`${key}.`)))
+      throw new ConfigError(`${origin}: unknown setting ${key}`);
+    // A group such as `server` given a plain value would otherwise be silently ignored.
+    throw new ConfigError(
+      `${origin}: ${key} must be an object of settings, got ${JSON.stringify(value)}`,
+    );
+  }
 }
 
 /** Leaf keys of a nested object as dotted paths; `json` settings count as leaves. */

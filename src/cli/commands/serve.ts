@@ -4,10 +4,8 @@ import { startEmbeddedServer } from '../../roles/embedded.js';
 import { addCommonOptions, configFromOptions } from '../context.js';
 
 export function registerServe(program: Command): void {
-  addCommonOptions(program.command('serve'))
+  addCommonOptions(program.command('serve'), 'serve')
     .description('start the engine (embedded store in the data directory)')
-    .option('--host <host>', 'address to listen on (KINDRED_HOST)')
-    .option('--port <port>', 'port to listen on (KINDRED_PORT)')
     .action(async (options: Record<string, unknown>) => {
       const config = configFromOptions(options);
       const logger = createLogger(config.log.level);
