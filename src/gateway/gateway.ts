@@ -26,7 +26,6 @@ import {
   type SpanHandle,
   type TraceHandle,
 } from '../observability/tracing.js';
-import { registerApiKeyRoutes } from '../http/routes/api-keys.js';
 import { ApiKeyStore, type AuthenticatedKey } from './api-keys.js';
 import {
   CORS_ALLOWED_HEADERS,
@@ -288,8 +287,9 @@ function bearerTokenOf(
 /**
  * Registers the production surface on `app`, before its routes: authentication and
  * scopes, rate limits, load shedding, timeouts, CORS and security headers, metrics
- * (`/metrics`), tracing, and the API-key routes (`/v1/keys`). Every route registered after
- * this call is covered; its scope and pool come from `route-policy.ts`.
+ * (`/metrics`) and tracing. Every route registered after this call is covered; its scope
+ * and pool come from `route-policy.ts`. The routes that manage API keys (`/v1/keys`) are
+ * the HTTP layer's (`http/routes/api-keys.ts`), over `keys` of the gateway returned.
  */
 export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gateway {
   const { config } = deps;
@@ -822,7 +822,6 @@ export function registerGateway(app: FastifyInstance, deps: GatewayDeps): Gatewa
       .send();
   });
 
-  registerApiKeyRoutes(app, keys);
   return gateway;
 }
 

@@ -20,6 +20,7 @@ import { registerRecommendationStreamRoute } from './routes/recommendation-strea
 import { registerScenarioRoutes } from './routes/scenarios.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSearchRoutes } from './routes/search.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerGateway } from '../gateway/gateway.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { type DirectHandler, directRecommendations } from './direct-recommendations.js';
@@ -135,11 +136,12 @@ export async function buildHttpServer(
   });
 
   // Auth, scopes, rate limits, shedding, timeouts, CORS, metrics, tracing: before the routes.
-  registerGateway(app, {
+  const gateway = registerGateway(app, {
     config,
     engine: context.engine,
     ...(context.spanExporter ? { spanExporter: context.spanExporter } : {}),
   });
+  registerApiKeyRoutes(app, gateway.keys);
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerEventRoutes(app, context);

@@ -23,6 +23,7 @@ import { KindredError } from '../../src/errors/catalog.js';
 import { registerGateway, requestTrace, type Gateway } from '../../src/gateway/gateway.js';
 import { ROW_VALIDATED } from '../../src/http/context.js';
 import { sendError } from '../../src/http/errors.js';
+import { registerApiKeyRoutes } from '../../src/http/routes/api-keys.js';
 import { registerCatalogRoutes } from '../../src/http/routes/catalog.js';
 import { registerEventRoutes } from '../../src/http/routes/events.js';
 import { registerSystemRoutes } from '../../src/http/routes/system.js';
@@ -110,6 +111,8 @@ export async function buildStagedApp(options: StagedAppOptions = {}): Promise<St
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  // As the real server: the gateway's key store behind the routes that manage it.
+  if (gateway !== undefined) registerApiKeyRoutes(app, gateway.keys);
   const context = { engine, config, ready: () => true };
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);
