@@ -3,6 +3,12 @@ import type { KindredConfig } from '../../config/settings.js';
 import type { StoredEvent } from '../../core/events/envelope.js';
 import { EventTypes, type InteractionRecordedPayload } from '../../core/events/event-types.js';
 import type { Item } from '../../core/domain/item.js';
+import {
+  DEFAULT_SCENARIO,
+  type Diversity,
+  type Scenario,
+  type ScenarioConfig,
+} from '../../core/domain/scenario.js';
 import { type ContentModel, fitContent } from '../../core/models/content.js';
 import type { HistoryReader } from '../../core/recommend/recommender.js';
 import type { ReadModels } from '../../core/projections/read-models.js';
@@ -11,7 +17,6 @@ import { CategoryIndex } from '../../core/serving/category-index.js';
 import { FEATURE_COUNT } from '../../core/serving/features.js';
 import { ItemActivity } from '../../core/serving/item-activity.js';
 import { MaterializedLists } from '../../core/serving/materialized-lists.js';
-import type { Diversity } from '../../core/serving/ordering.js';
 import {
   type ItemExplanation,
   type PipelineRequest,
@@ -22,12 +27,7 @@ import {
   type Subject,
 } from '../../core/serving/pipeline.js';
 import { ImpressionRows, LogisticRanker } from '../../core/serving/ranker.js';
-import {
-  DEFAULT_SCENARIO,
-  DEFAULT_STAGE_BUDGETS,
-  type Scenario,
-  type ScenarioConfig,
-} from '../../core/serving/scenario.js';
+import { DEFAULT_STAGE_BUDGETS } from '../../core/serving/scenario.js';
 import { KindredError } from '../../errors/catalog.js';
 import { telemetry } from '../../observability/metrics.js';
 import type { Engine } from '../engine.js';

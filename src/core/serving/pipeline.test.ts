@@ -15,7 +15,7 @@ import {
   ServingPipeline,
 } from './pipeline.js';
 import { historyReader, testCatalog, testRequest, testScenario } from './test-support.js';
-import type { SourceSetting } from './scenario.js';
+import type { SourceSetting } from '../domain/scenario.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
