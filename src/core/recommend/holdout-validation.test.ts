@@ -6,6 +6,7 @@ import { HoldoutValidation } from './holdout-validation.js';
 import type { InteractionLog } from './interaction-views.js';
 import { DEFAULT_COMPONENTS } from './pipeline-config.js';
 import { capacityStep } from './search.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
@@ -48,7 +49,7 @@ test('the holdout follows each configuration’s learning curve to the full data
     { users: 120, items: 80 },
     rows,
     { kind: 'random', ratio: 0.75, seed: 3 },
-    { threads: 1, seed: 1, historyLimit: 100 },
+    { threads: ON_CALLING_THREAD, seed: 1, historyLimit: 100 },
   );
   assert.equal(holdout.users, 120);
   assert.equal(holdout.fitsPerTrial, 4, 'two cuts, each at two scales');
