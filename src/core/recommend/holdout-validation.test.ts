@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { createRandom } from '../models/random.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { HoldoutValidation } from './holdout-validation.js';
 import type { InteractionLog } from './interaction-views.js';
 import { DEFAULT_COMPONENTS } from './pipeline-config.js';
 import { capacityStep } from './search.js';
-import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;

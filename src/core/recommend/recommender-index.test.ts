@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { buildIvfIndex } from '../models/ivf.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 import { fitPipeline } from './train-pipeline.js';
 import { blockClicks } from './test-support.js';
-import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 
 const types = new InteractionTypes();
 

@@ -4,12 +4,12 @@ import { InteractionTypes } from '../domain/interaction.js';
 import { type CategoryMembers, buildPartitionsInSlices } from '../models/ivf-partitions.js';
 import { type IvfIndex, buildIvfIndex } from '../models/ivf.js';
 import type { IndexSet } from '../models/top-k.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 import { blockClicks } from './test-support.js';
 import { fitPipeline } from './train-pipeline.js';
-import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 
 const types = new InteractionTypes();
 const USERS = 200;

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { createRandom } from '../models/random.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories, relevantFromRows, splitRows } from './offline.js';
 import { searchPipeline } from './search.js';
-import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;
