@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import kindred from './eslint/module-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'datasets/**', '.scratch/**'] },
@@ -14,5 +15,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // The layers: what each folder may import is the module table of the architecture doc.
+    files: ['src/**'],
+    plugins: { kindred },
+    rules: { 'kindred/module-boundaries': ['error', { table: 'docs/architecture.md' }] },
   },
 );

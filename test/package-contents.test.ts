@@ -40,7 +40,7 @@ test('the package holds the bin, the CLI, the composition roots and the worker t
     // Loaded by `new Worker(new URL(...))`, which no import names:
     'dist/src/app/training/training-worker.js',
     'dist/src/cli/import/read-worker.js',
-    'dist/src/core/models/ials-worker.js',
+    'dist/src/app/training/ials-worker.js',
     'dist/src/adapters/sqlite/checkpoint-worker.js',
     'dist/src/adapters/sqlite/large-value-worker.js',
   ];

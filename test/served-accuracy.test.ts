@@ -16,6 +16,7 @@ import { benchmarkProtocol } from '../src/core/recommend/benchmark.js';
 import { LogHistories, relevantFromRows, splitRows } from '../src/core/recommend/offline.js';
 import { parsePipelineConfig, type PipelineConfig } from '../src/core/recommend/pipeline-config.js';
 import { readRatingsFile, type RatingsFile } from '../src/cli/ratings-file.js';
+import { ialsThreadPool } from '../src/app/training/ials-thread-pool.js';
 import { repositoryFile } from './support/repository-file.js';
 import { startModelServer, type ModelServer } from './support/model-server.js';
 
@@ -118,7 +119,7 @@ test(
       {
         k: K,
         budgetSeconds: 0,
-        threads: 2,
+        threads: ialsThreadPool(2),
         models: [],
         pipeline,
       },

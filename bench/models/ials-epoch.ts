@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fitIals } from '../../src/core/models/ials.js';
+import { ialsThreadPool } from '../../src/app/training/ials-thread-pool.js';
 import { buildInteractionMatrix } from '../../src/core/models/interaction-matrix.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
@@ -42,7 +43,7 @@ const started = performance.now();
 await fitIals(matrix, {
   factors,
   engine,
-  threads,
+  threads: ialsThreadPool(threads),
   iterations: epochs,
   regularization: 0.1,
   onEpoch: (epoch, seconds) => {

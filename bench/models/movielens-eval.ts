@@ -16,6 +16,7 @@ import { fitBpr } from '../../src/core/models/bpr.js';
 import { fitEase, scoreEase } from '../../src/core/models/ease.js';
 import { scoreItems, userVector } from '../../src/core/models/factor-model.js';
 import { type IalsOptions, fitIals } from '../../src/core/models/ials.js';
+import { ialsThreadPool } from '../../src/app/training/ials-thread-pool.js';
 import {
   type CsrMatrix,
   buildInteractionMatrix,
@@ -106,7 +107,9 @@ async function fitBlendParts(
   data: Evaluation,
 ): Promise<{ parts: BlendParts; seconds: Record<string, number> }> {
   const ease = await timed(() => fitEase(data.binary, EASE_OPTIONS));
-  const ials = await timed(() => fitIals(data.rated, { ...IALS_RATED, threads: 2 }));
+  const ials = await timed(() =>
+    fitIals(data.rated, { ...IALS_RATED, threads: ialsThreadPool(2) }),
+  );
   const knn = await timed(() => fitItemKnn(data.binary, KNN_OPTIONS));
   return {
     parts: {
@@ -215,7 +218,9 @@ report('most-popular', () => popularity.model.slice(), popularity.seconds);
 const knn = await timed(() => fitItemKnn(train, KNN_OPTIONS));
 report('item-kNN', (_user, history) => scoreFromHistory(knn.model, history), knn.seconds);
 
-const ialsBinary = await timed(() => fitIals(train, { ...IALS_BINARY, threads: 2 }));
+const ialsBinary = await timed(() =>
+  fitIals(train, { ...IALS_BINARY, threads: ialsThreadPool(2) }),
+);
 report(
   'iALS (binary)',
   (user) => scoreItems(ialsBinary.model, userVector(ialsBinary.model, user)),

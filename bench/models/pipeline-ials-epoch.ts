@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InteractionTypes } from '../../src/core/domain/interaction.js';
+import { ialsThreadPool } from '../../src/app/training/ials-thread-pool.js';
 import { fitComponent } from '../../src/core/recommend/components.js';
 import { viewMatrix, type InteractionView } from '../../src/core/recommend/interaction-views.js';
 import { DEFAULT_COMPONENTS } from '../../src/core/recommend/pipeline-config.js';
@@ -38,7 +39,7 @@ await fitComponent(
   },
   {
     matrix: (view: InteractionView) => viewMatrix(log, types, view, size),
-    threads,
+    threads: ialsThreadPool(threads),
     onEpoch: (epoch, seconds) => {
       durations.push(seconds);
       console.log(`epoch ${epoch + 1}: ${seconds.toFixed(3)} s`);

@@ -1,10 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { KindredError, isKindredError } from '../errors/catalog.js';
+import { KindredError } from '../errors/catalog.js';
+import { catalogErrorOf } from '../errors/core-errors.js';
 import { validationError } from '../contracts/validation.js';
 
-/** Maps framework errors (parser, limits, schema) onto the catalog; nothing leaks raw. */
+/** Maps the engine's and the framework's errors (parser, limits, schema) onto the catalog; nothing leaks raw. */
 export function toKindredError(error: FastifyError | Error): KindredError {
-  if (isKindredError(error)) return error;
+  const known = catalogErrorOf(error);
+  if (known !== undefined) return known;
   const fastifyError = error as FastifyError & { validationContext?: string };
   if (fastifyError.validation) {
     return validationError(

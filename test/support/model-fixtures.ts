@@ -1,6 +1,8 @@
+import { type FactorModel, scoreItems, userVector } from '../../src/core/models/factor-model.js';
 import {
   type CsrMatrix,
   buildInteractionMatrix,
+  rowIndices,
 } from '../../src/core/models/interaction-matrix.js';
 import { createRandom } from '../../src/core/models/random.js';
 
@@ -54,5 +56,22 @@ export function plantedBlocks(
 export function assertClose(actual: number, expected: number, tolerance: number, label = ''): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
     throw new Error(`${label} expected ${expected} ± ${tolerance}, got ${actual}`);
+  }
+}
+
+/** Every user's unseen in-block items outrank all out-of-block items. */
+export function assertRecoversBlocks(model: FactorModel, blocks: PlantedBlocks): void {
+  const { matrix, userBlock, itemBlock } = blocks;
+  for (let user = 0; user < matrix.rows; user++) {
+    const scores = scoreItems(model, userVector(model, user));
+    const seen = new Set(rowIndices(matrix, user));
+    let worstInBlock = Number.POSITIVE_INFINITY;
+    let bestOutOfBlock = Number.NEGATIVE_INFINITY;
+    scores.forEach((score, item) => {
+      if (itemBlock[item] !== userBlock[user]) bestOutOfBlock = Math.max(bestOutOfBlock, score);
+      else if (!seen.has(item)) worstInBlock = Math.min(worstInBlock, score);
+    });
+    if (!(worstInBlock > bestOutOfBlock))
+      throw new Error(`user ${user}: ${worstInBlock} <= ${bestOutOfBlock}`);
   }
 }

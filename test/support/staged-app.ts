@@ -111,7 +111,8 @@ export async function buildStagedApp(options: StagedAppOptions = {}): Promise<St
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  if (gateway) registerApiKeyRoutes(app, gateway.keys);
+  // As the real server: the gateway's key store behind the routes that manage it.
+  if (gateway !== undefined) registerApiKeyRoutes(app, gateway.keys);
   const context = { engine, config, ready: () => true };
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);

@@ -4,7 +4,6 @@ import type { HistoryReader } from '../../core/recommend/recommender.js';
 import { RuleCache, type RuleValue } from '../../core/rules/index.js';
 import { FEATURE_COUNT } from '../../core/serving/features.js';
 import type { MaterializedLists } from '../../core/serving/materialized-lists.js';
-import type { Diversity } from '../../core/serving/ordering.js';
 import {
   type ItemExplanation,
   type PipelineRequest,
@@ -15,9 +14,10 @@ import {
 } from '../../core/serving/pipeline.js';
 import {
   DEFAULT_SCENARIO,
+  type Diversity,
   type Scenario,
   type ScenarioConfig,
-} from '../../core/serving/scenario.js';
+} from '../../core/domain/scenario.js';
 import { KindredError } from '../../errors/catalog.js';
 import { telemetry } from '../../observability/metrics.js';
 import type { Engine } from '../engine.js';
@@ -89,13 +89,6 @@ class SessionHistory implements HistoryReader {
   }
 }
 
-/**
- * Recommendations through the four-stage pipeline: picks the scenario, compiles its
- * rules (cached by text), runs the pipeline over the live read models and the active
- * model, remembers the list (paging on without repeats), logs the impression, and
- * learns from the interactions later attributed to it (click-through features and the
- * ranker's training rows).
- */
 /**
  * The request path of recommendations: picks the scenario, compiles its rules (cached by
  * text), runs the four-stage pipeline over the live read models and the active model, and

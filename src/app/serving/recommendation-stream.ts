@@ -9,6 +9,7 @@ import {
 } from '../../core/events/event-types.js';
 import type { ReadModels } from '../../core/projections/read-models.js';
 import { KindredError } from '../../errors/catalog.js';
+import { catalogErrorOf } from '../../errors/core-errors.js';
 import { telemetry } from '../../observability/metrics.js';
 import { NO_TRACE } from '../../observability/tracing.js';
 import type { ModelServing } from '../training/model-serving.js';
@@ -296,7 +297,8 @@ export class RecommendationStreams {
         );
       } catch (error) {
         this.remove(subscriber);
-        if (error instanceof KindredError) subscriber.sink.fail(error);
+        const known = catalogErrorOf(error);
+        if (known !== undefined) subscriber.sink.fail(known);
         else {
           this.logger.error({ err: error }, 'a live recommendation list could not be computed');
           subscriber.sink.fail(new KindredError('INTERNAL', 'the list could not be computed'));

@@ -2,7 +2,7 @@
 // cache and bound to what they may read of the request.
 import type { Item } from '../../core/domain/item.js';
 import type { RuleBindings, RuleCache, RuleValue } from '../../core/rules/index.js';
-import type { ScenarioConfig } from '../../core/serving/scenario.js';
+import type { ScenarioConfig } from '../../core/domain/scenario.js';
 
 /**
  * What rules may read of a request, built only if a rule reads it: most filters read

@@ -2,9 +2,9 @@
 // pipeline reads; cached per scenario version.
 import type { KindredConfig } from '../../config/settings.js';
 import type { ReadModels } from '../../core/projections/read-models.js';
-import type { Diversity } from '../../core/serving/ordering.js';
+import type { Diversity, Scenario } from '../../core/domain/scenario.js';
 import type { ResolvedScenario } from '../../core/serving/pipeline.js';
-import { DEFAULT_STAGE_BUDGETS, type Scenario } from '../../core/serving/scenario.js';
+import { DEFAULT_STAGE_BUDGETS } from '../../core/serving/scenario.js';
 import { KindredError } from '../../errors/catalog.js';
 
 export class ScenarioResolver {

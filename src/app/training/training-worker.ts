@@ -7,6 +7,7 @@ import { encodeArtifact } from '../../core/recommend/artifact.js';
 import { LogHistories } from '../../core/recommend/offline.js';
 import { type PipelineModel, Recommender } from '../../core/recommend/recommender.js';
 import { trainPipeline } from '../../core/recommend/train-pipeline.js';
+import { ialsThreadPool } from './ials-thread-pool.js';
 import type { TrainingJob, TrainingReply } from './training-job.js';
 
 const port = parentPort;
@@ -49,7 +50,7 @@ try {
     ...(job.pipeline === undefined ? {} : { pipeline: job.pipeline }),
     budgetSeconds: job.budgetSeconds,
     requestBudgetMs: job.requestBudgetMs,
-    threads: job.threads,
+    threads: ialsThreadPool(job.threads),
     k: job.k,
     holdout: job.holdout,
     validation: job.validation,

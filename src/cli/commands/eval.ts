@@ -14,6 +14,7 @@ import {
   describePipeline,
   parsePipelineConfig,
 } from '../../core/recommend/pipeline-config.js';
+import { ialsThreadPool } from '../../app/training/ials-thread-pool.js';
 import { addCommonOptions, configFromOptions } from '../context.js';
 import { RatingsFileError, readRatingsFile } from '../ratings-file.js';
 
@@ -137,10 +138,11 @@ export function registerEval(program: Command): void {
           budgetSeconds:
             options['budget'] === undefined ? config.training.budgetSeconds : number('budget'),
           requestBudgetMs: config.training.requestBudgetMs,
-          threads:
+          threads: ialsThreadPool(
             options['threads'] === undefined
               ? Math.min(config.training.threads, availableParallelism())
               : number('threads'),
+          ),
           ...(models === undefined ? {} : { models }),
           ...(pipeline === undefined ? {} : { pipeline }),
           defaultPipeline: options['default'] !== false,

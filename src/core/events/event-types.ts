@@ -1,7 +1,7 @@
 import type { InteractionPayload } from '../domain/interaction.js';
 import type { ItemInput, ItemPatch } from '../domain/item.js';
 import type { UserInput, UserPatch } from '../domain/user.js';
-import type { ScenarioConfig } from '../serving/scenario.js';
+import type { ScenarioConfig } from '../domain/scenario.js';
 
 /**
  * The event types the log holds, with the current schema version of each payload.

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitIals, fitIalsSync } from './ials.js';
+import type { IalsThreads } from './ials-threads.js';
+import { IalsWorkspace } from './ials-workspace.js';
 import { foldInUser } from './ials-fold-in.js';
 import {
   recommendFromVector,
@@ -11,37 +13,21 @@ import {
 import { buildInteractionMatrix, rowIndices } from './interaction-matrix.js';
 import { IndexMask } from './top-k.js';
 import { solveRowRangeJs } from './ials-cg.js';
-import { plantedBlocks } from '../../../test/support/model-fixtures.js';
+import { assertRecoversBlocks, plantedBlocks } from '../../../test/support/model-fixtures.js';
 
 const blocks = plantedBlocks(3, 20, 12, 0.6);
 // Strong regularization: with little of it, 8 factors memorize each user's own items
 // instead of learning the blocks.
 const options = { factors: 8, regularization: 10, alpha: 5, iterations: 10, seed: 3 } as const;
 
-/** Every user's unseen in-block items outrank all out-of-block items. */
-function assertRecoversBlocks(model: ReturnType<typeof fitIalsSync>): void {
-  const { matrix, userBlock, itemBlock } = blocks;
-  for (let user = 0; user < matrix.rows; user++) {
-    const scores = scoreItems(model, userVector(model, user));
-    const seen = new Set(rowIndices(matrix, user));
-    let worstInBlock = Number.POSITIVE_INFINITY;
-    let bestOutOfBlock = Number.NEGATIVE_INFINITY;
-    scores.forEach((score, item) => {
-      if (itemBlock[item] !== userBlock[user]) bestOutOfBlock = Math.max(bestOutOfBlock, score);
-      else if (!seen.has(item)) worstInBlock = Math.min(worstInBlock, score);
-    });
-    assert.ok(worstInBlock > bestOutOfBlock, `user ${user}: ${worstInBlock} <= ${bestOutOfBlock}`);
-  }
-}
-
 test('iALS recovers a planted block structure (WebAssembly kernels)', () => {
-  assertRecoversBlocks(fitIalsSync(blocks.matrix, options));
+  assertRecoversBlocks(fitIalsSync(blocks.matrix, options), blocks);
 });
 
 test('the JavaScript reference kernels agree with the WebAssembly ones', () => {
   // 20 factors: not a multiple of 16, so the zero padding of the SIMD rows is exercised.
   const settings = { ...options, factors: 20, regularization: 5 };
-  assertRecoversBlocks(fitIalsSync(blocks.matrix, { ...settings, engine: 'js' }));
+  assertRecoversBlocks(fitIalsSync(blocks.matrix, { ...settings, engine: 'js' }), blocks);
   const wasm = fitIalsSync(blocks.matrix, { ...settings, iterations: 2, engine: 'wasm' });
   const js = fitIalsSync(blocks.matrix, { ...settings, iterations: 2, engine: 'js' });
   let largest = 0;
@@ -53,12 +39,28 @@ test('the JavaScript reference kernels agree with the WebAssembly ones', () => {
   assert.ok(difference < 1e-3 * largest, `max difference ${difference} vs scale ${largest}`);
 });
 
-test('two worker threads over shared memory train the same model', async () => {
-  const threaded = await fitIals(blocks.matrix, { ...options, threads: 2 });
+test('sweeps run on the executors the caller provides, one per slot, as on one thread', async () => {
+  const started: number[] = [];
+  // Executors on this thread, over the training's own memory: what worker threads do.
+  const inline: IalsThreads = {
+    count: 2,
+    start(setup) {
+      started.push(setup.layout.slots);
+      const workspace = new IalsWorkspace(setup.memory, setup.layout, setup.engine, setup.module);
+      return {
+        run: async (tasks) => {
+          for (const task of tasks) workspace.execute(task);
+        },
+        close: async () => undefined,
+      };
+    },
+  };
+  const spread = await fitIals(blocks.matrix, { ...options, threads: inline });
+  assert.deepEqual(started, [2]);
+  assertRecoversBlocks(spread, blocks);
   const single = fitIalsSync(blocks.matrix, options);
-  assertRecoversBlocks(threaded);
   let difference = 0;
-  threaded.userFactors.forEach((value, index) => {
+  spread.userFactors.forEach((value, index) => {
     difference = Math.max(difference, Math.abs(value - single.userFactors[index]!));
   });
   assert.ok(difference < 1e-3, `max difference ${difference}`);

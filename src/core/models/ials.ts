@@ -11,7 +11,7 @@ import {
   ialsKernelModule,
   planLayout,
 } from './ials-workspace.js';
-import { IalsWorkerPool } from './ials-worker-pool.js';
+import { type IalsThreads, ON_CALLING_THREAD } from './ials-threads.js';
 
 export interface IalsOptions {
   /** Embedding size; default 64. */
@@ -33,8 +33,8 @@ export interface IalsOptions {
   /** Scale of the uniform [0, scale) initial factors; default 0.01. */
   readonly initScale?: number;
   readonly seed?: number;
-  /** Worker threads; 1 (default) trains on the calling thread. */
-  readonly threads?: number;
+  /** The threads to spread sweeps over; default: the calling thread alone. */
+  readonly threads?: IalsThreads;
   /** 'wasm' (default): SIMD kernels; 'js': the plain reference kernels. */
   readonly engine?: IalsEngine;
   /** Called after every sweep with its wall-clock duration. */
@@ -57,14 +57,15 @@ type ResolvedOptions = Required<Omit<IalsOptions, 'onEpoch'>> & Pick<IalsOptions
  * 1 + alpha |w| (actively pushed down, more than unseen items), and every unobserved
  * pair preference 0 with confidence 1.
  *
- * With threads > 1 the row solves run on worker threads over SharedArrayBuffer-backed
- * factors, each thread taking a contiguous row range of equal estimated cost.
+ * With more than one thread the row solves run on the threads the caller provides, over
+ * SharedArrayBuffer-backed factors, each taking a contiguous row range of equal estimated
+ * cost.
  */
 export async function fitIals(matrix: CsrMatrix, options: IalsOptions = {}): Promise<IalsModel> {
   const config = resolveOptions(options);
-  if (config.threads <= 1) return fitIalsSync(matrix, options);
+  if (config.threads.count <= 1) return fitIalsSync(matrix, options);
   const training = new IalsTraining(matrix, config);
-  const pool = IalsWorkerPool.start({
+  const pool = config.threads.start({
     memory: training.workspace.memory,
     layout: training.layout,
     engine: config.engine,
@@ -87,7 +88,7 @@ export async function fitIals(matrix: CsrMatrix, options: IalsOptions = {}): Pro
 
 /** Same training on the calling thread (threads is ignored). */
 export function fitIalsSync(matrix: CsrMatrix, options: IalsOptions = {}): IalsModel {
-  const config = { ...resolveOptions(options), threads: 1 };
+  const config = { ...resolveOptions(options), threads: ON_CALLING_THREAD };
   const training = new IalsTraining(matrix, config);
   for (let epoch = 0; epoch < config.iterations; epoch++) {
     const started = performance.now();
@@ -110,7 +111,7 @@ function resolveOptions(options: IalsOptions): ResolvedOptions {
     cgSteps: options.cgSteps ?? 3,
     initScale: options.initScale ?? 0.01,
     seed: options.seed ?? 0,
-    threads: options.threads ?? 1,
+    threads: options.threads ?? ON_CALLING_THREAD,
     engine: options.engine ?? 'wasm',
     onEpoch: options.onEpoch,
   };
@@ -139,7 +140,7 @@ class IalsTraining {
     matrix: CsrMatrix,
     private readonly config: ResolvedOptions,
   ) {
-    const slots = Math.max(1, Math.floor(config.threads));
+    const slots = Math.max(1, Math.floor(config.threads.count));
     const byItem = transpose(matrix);
     this.layout = planLayout(matrix.rows, matrix.cols, matrix.colIdx.length, config.factors, slots);
     this.workspace = new IalsWorkspace(createSharedMemory(this.layout), this.layout, config.engine);

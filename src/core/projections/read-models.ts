@@ -8,7 +8,7 @@ import { ItemCounters } from './item-counters.js';
 import type { Projection, ProjectionState, ResolvedInteraction } from './projection.js';
 import { EventTypes, type InteractionRecordedPayload } from '../events/event-types.js';
 import type { SnapshotContents } from './snapshot-codec.js';
-import { ScenarioStore } from '../serving/scenario-store.js';
+import { ScenarioStore } from './scenario-store.js';
 
 export type AppliedListener = (events: readonly StoredEvent[]) => void;
 

@@ -2,6 +2,7 @@ import type { InteractionTypes } from '../domain/interaction.js';
 import { catalogCoverage, evaluateRanking, novelty } from '../evaluation/metrics.js';
 import { recommendForUsers } from '../evaluation/rank-users.js';
 import { fitBpr } from '../models/bpr.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import { scoreItems, userVector } from '../models/factor-model.js';
 import { topK } from '../models/top-k.js';
 import { type InteractionLog, positivePart, viewMatrix } from './interaction-views.js';
@@ -38,7 +39,7 @@ export interface BenchmarkOptions {
   readonly budgetSeconds: number;
   /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
   readonly requestBudgetMs?: number;
-  readonly threads: number;
+  readonly threads: IalsThreads;
   /** Single models in the table; default all. */
   readonly models?: readonly (ComponentKind | 'bpr')[];
   /** Run the automatic search (the default pipeline); default true. */

@@ -1,6 +1,7 @@
 import { type EaseDualModel, EASE_DUAL_MAX_USERS, fitEaseDual } from '../models/ease-dual.js';
 import { type EaseModel, fitEase } from '../models/ease.js';
 import { fitIals } from '../models/ials.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import type { CsrMatrix } from '../models/interaction-matrix.js';
 import { type ItemKnnModel, fitItemKnn } from '../models/item-knn.js';
 import { popularityScores } from '../models/popularity.js';
@@ -46,8 +47,8 @@ export type ComponentModel =
 export interface FitContext {
   /** The user x item matrix of a view (signed; callers cache it per view). */
   matrix(view: InteractionView): CsrMatrix;
-  /** iALS worker threads (1: the calling thread). */
-  readonly threads: number;
+  /** The threads iALS may use (`ON_CALLING_THREAD`: none but the caller's). */
+  readonly threads: IalsThreads;
   readonly seed?: number;
   /** iALS reports each sweep's duration here (benchmarks). */
   readonly onEpoch?: (epoch: number, seconds: number) => void;

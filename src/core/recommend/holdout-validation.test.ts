@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { createRandom } from '../models/random.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { HoldoutValidation } from './holdout-validation.js';
 import type { InteractionLog } from './interaction-views.js';
 import { DEFAULT_COMPONENTS } from './pipeline-config.js';
@@ -48,7 +49,7 @@ test('the holdout follows each configuration’s learning curve to the full data
     { users: 120, items: 80 },
     rows,
     { kind: 'random', ratio: 0.75, seed: 3 },
-    { threads: 1, seed: 1, historyLimit: 100 },
+    { threads: ON_CALLING_THREAD, seed: 1, historyLimit: 100 },
   );
   assert.equal(holdout.users, 120);
   assert.equal(holdout.fitsPerTrial, 4, 'two cuts, each at two scales');

@@ -1,6 +1,7 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
 import type { CsrMatrix } from '../models/interaction-matrix.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import { type ComponentModel, fitComponent } from './components.js';
 import { type InteractionLog, type InteractionView, viewMatrix } from './interaction-views.js';
 import {
@@ -14,7 +15,7 @@ import type { ComponentConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
 
 export interface HoldoutOptions {
-  readonly threads: number;
+  readonly threads: IalsThreads;
   readonly seed: number;
   readonly historyLimit: number;
   /** Users scored per cut at most (a seeded sample beyond); default 5000. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { buildIvfIndex } from '../models/ivf.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
@@ -22,7 +23,7 @@ const IALS_ONLY = parsePipelineConfig({
 async function fitted(config = IALS_ONLY) {
   const { log, users, items } = blocks();
   const rows = Int32Array.from({ length: log.users.length }, (_, i) => i);
-  const model = await fitPipeline(log, types, { users, items }, rows, config, 1);
+  const model = await fitPipeline(log, types, { users, items }, rows, config, ON_CALLING_THREAD);
   return { model, histories: new LogHistories(log, rows, users), log };
 }
 

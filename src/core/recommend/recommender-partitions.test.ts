@@ -4,6 +4,7 @@ import { InteractionTypes } from '../domain/interaction.js';
 import { type CategoryMembers, buildPartitionsInSlices } from '../models/ivf-partitions.js';
 import { type IvfIndex, buildIvfIndex } from '../models/ivf.js';
 import type { IndexSet } from '../models/top-k.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 import { Recommender } from './recommender.js';
@@ -56,7 +57,14 @@ async function fitted() {
     userCapacity: USER_CAPACITY,
   });
   const rows = Int32Array.from({ length: log.users.length }, (_, i) => i);
-  const model = await fitPipeline(log, types, { users: USER_CAPACITY, items }, rows, IALS_ONLY, 1);
+  const model = await fitPipeline(
+    log,
+    types,
+    { users: USER_CAPACITY, items },
+    rows,
+    IALS_ONLY,
+    ON_CALLING_THREAD,
+  );
   const histories = new LogHistories(log, rows, USER_CAPACITY);
   const ials = new Recommender(model, types).annFactors!;
   // Six clusters, fewer than the searcher's minimum probes: the catalog index is exact.
@@ -175,7 +183,7 @@ test('partitions without a catalog-wide index leave ranking exact; blends refuse
       ],
       historyLimit: 50,
     }),
-    1,
+    ON_CALLING_THREAD,
   );
   const blend = new Recommender(blended, types);
   assert.throws(() => blend.usePartitions(partitions), /does not match/);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { foldInUser } from '../models/ials-fold-in.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { decodeArtifact, encodeArtifact } from './artifact.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories } from './offline.js';
@@ -55,10 +56,13 @@ function withClickSince(histories: HistoryReader, itemOf: (user: number) => numb
 }
 
 const allRows = (log: InteractionLog) => Int32Array.from({ length: log.users.length }, (_, i) => i);
+/** The pipeline fitted on every row, on this thread. */
+const fitAll = (log: InteractionLog, users: number, items: number, config: PipelineConfig) =>
+  fitPipeline(log, types, { users, items }, allRows(log), config, ON_CALLING_THREAD);
 
 test("recommends unseen items of the user's block; blocked items never", async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const recommender = new Recommender(model, types);
   const histories = new LogHistories(log, allRows(log), users);
   for (let user = 0; user < 80; user++) {
@@ -91,7 +95,7 @@ test("recommends unseen items of the user's block; blocked items never", async (
 
 test('a history that grows is folded in again; views do not mark items seen', async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const recommender = new Recommender(model, types);
   // A user with one view of an item of block 2 and nothing else.
   const history = { items: [25], types: [VIEW] };
@@ -121,7 +125,7 @@ test('a history that grows is folded in again; views do not mark items seen', as
 
 test('the allocation-free fold-in equals foldInUser', async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const ials = model.components.find((c) => c.kind === 'ials');
   assert.ok(ials?.kind === 'ials');
   const full = {
@@ -139,7 +143,7 @@ test('the allocation-free fold-in equals foldInUser', async () => {
 
 test('an artifact decodes to a pipeline that scores identically', async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const bytes = encodeArtifact({ offset: 42, fingerprint: 'abc' }, model);
   const { header, model: decoded } = decodeArtifact(bytes);
   assert.deepEqual(header, { offset: 42, fingerprint: 'abc' });
@@ -196,7 +200,7 @@ test('pipelines given as JSON are checked', () => {
 
 test('vectors folded in at training serve exactly as on-demand fold-in, while the history is unchanged', async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const histories = new LogHistories(log, allRows(log), users);
   const userVectors = new Recommender(model, types).foldInUsers(histories, users);
   assert.ok(userVectors !== undefined);
@@ -215,7 +219,7 @@ test('vectors folded in at training serve exactly as on-demand fold-in, while th
     components: [{ kind: 'ials', params: { factors: 8, regularization: 0.5, iterations: 10 } }],
     historyLimit: 50,
   });
-  const ials = await fitPipeline(log, types, { users, items }, allRows(log), iALSOnly, 1);
+  const ials = await fitAll(log, users, items, iALSOnly);
   const vectors = new Recommender(ials, types).foldInUsers(histories, users)!;
   const fake = new Recommender({ ...ials, userVectors: { ...vectors, vectors: spoiled } }, types);
   const real = new Recommender(ials, types);
@@ -235,7 +239,7 @@ test('vectors folded in at training serve exactly as on-demand fold-in, while th
 
 test("lists ranked ahead are the request's own, kept while the history is unchanged", async () => {
   const { log, users, items } = blocks();
-  const model = await fitPipeline(log, types, { users, items }, allRows(log), PIPELINE, 1);
+  const model = await fitAll(log, users, items, PIPELINE);
   const histories = new LogHistories(log, allRows(log), users);
   const userLists = new Recommender(model, types).rankUsersAhead(histories, users, 12, () => true);
   const loaded = decodeArtifact(

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
 import { createRandom } from '../models/random.js';
+import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories, relevantFromRows, splitRows } from './offline.js';
 import { searchPipeline } from './search.js';
@@ -48,7 +49,7 @@ test('the search stays within its budget, records its trials and beats popularit
     rows,
     { kind: 'random', ratio: 0.75, seed: 1 },
     // A clock that advances 1 s per reading: the budget is spent in a known number of steps.
-    { budgetSeconds: 60, threads: 1, clock: () => (now += 1000) },
+    { budgetSeconds: 60, threads: ON_CALLING_THREAD, clock: () => (now += 1000) },
   );
   assert.ok(result.seconds <= 60 + 30, `took ${result.seconds} virtual seconds`);
   assert.ok(result.trials.length >= 4);

@@ -1,5 +1,6 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import { createRandom, type Random } from '../models/random.js';
 import { topK } from '../models/top-k.js';
 import { type ComponentModel, easeApplicable, fitComponent } from './components.js';
@@ -21,8 +22,8 @@ import { ialsRequestMs, pipelineRequestMs } from './request-cost.js';
 export interface SearchOptions {
   /** Wall-clock budget for the whole search. */
   readonly budgetSeconds: number;
-  /** iALS worker threads. */
-  readonly threads: number;
+  /** The threads iALS may use. */
+  readonly threads: IalsThreads;
   /** The cut-off of the nDCG the search maximizes; default 10. */
   readonly k?: number;
   readonly seed?: number;

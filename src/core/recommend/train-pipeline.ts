@@ -9,6 +9,7 @@ import {
   eventValue,
 } from './interaction-views.js';
 import type { CsrMatrix } from '../models/interaction-matrix.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import {
   LogHistories,
   type OfflineMetrics,
@@ -36,7 +37,7 @@ export async function fitPipeline(
   size: TrainingSize,
   rows: Int32Array,
   config: PipelineConfig,
-  threads: number,
+  threads: IalsThreads,
   seed = 0,
 ): Promise<PipelineModel> {
   const matrices = new Map<InteractionView, CsrMatrix>();
@@ -57,7 +58,7 @@ export async function fitPipeline(
 }
 
 export interface ChooseOptions extends Omit<SearchOptions, 'threads'> {
-  readonly threads: number;
+  readonly threads: IalsThreads;
   /** How the search's validation rows are carved out of the training rows. */
   readonly validation: SplitProtocol;
 }
@@ -186,7 +187,7 @@ export interface TrainRequest {
   readonly budgetSeconds: number;
   /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
   readonly requestBudgetMs?: number;
-  readonly threads: number;
+  readonly threads: IalsThreads;
   readonly k: number;
   readonly historyLimit?: number;
   /** The time-based holdout the reported metrics come from. */

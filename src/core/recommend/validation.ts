@@ -1,6 +1,7 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
 import type { CsrMatrix } from '../models/interaction-matrix.js';
+import type { IalsThreads } from '../models/ials-threads.js';
 import { createRandom } from '../models/random.js';
 import type { ComponentModel, FitContext } from './components.js';
 import { type InteractionLog, type InteractionView, viewMatrix } from './interaction-views.js';
@@ -118,7 +119,7 @@ export class UserFoldValidation {
   }
 
   /** How a fold's models are fitted (its matrices are built once per view). */
-  fitContext(fold: number, threads: number, seed: number): FitContext {
+  fitContext(fold: number, threads: IalsThreads, seed: number): FitContext {
     const { matrices, trainRows } = this.folds[fold]!;
     return {
       matrix: (view) => {

@@ -66,7 +66,7 @@ function effectOf(boost: ExplainedBoost, item: Item): number | undefined {
 }
 
 /**
- * Parses, type-checks and compiles boosts; throws KindredError INVALID_RULE. A factor that
+ * Parses, type-checks and compiles boosts; throws a RuleError (INVALID_RULE). A factor that
  * is not a finite number of 0 or more when the rule runs (a missing attribute) is skipped.
  */
 export function compileBoosts(source: string): CompiledBoosts {

@@ -9,7 +9,7 @@ import type { CompiledFilter, RuleBindings } from './types.js';
 const ACCEPT_ALL = (): boolean => true;
 const REJECT_ALL = (): boolean => false;
 
-/** Parses, type-checks and compiles a filter; throws KindredError INVALID_RULE. */
+/** Parses, type-checks and compiles a filter; throws a RuleError (INVALID_RULE). */
 export function compileFilter(source: string): CompiledFilter {
   const expression = parseFilter(source);
   checkFilter(source, expression);

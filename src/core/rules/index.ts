@@ -8,4 +8,4 @@ export type {
 export { compileFilter } from './filter.js';
 export { compileBoosts } from './boosts.js';
 export { RuleCache } from './rule-cache.js';
-export { MAX_RULE_DEPTH, MAX_RULE_LENGTH, type RuleErrorDetails } from './rule-error.js';
+export { MAX_RULE_DEPTH, MAX_RULE_LENGTH, RuleError, type RuleErrorDetails } from './rule-error.js';

@@ -1,5 +1,3 @@
-import { KindredError } from '../../errors/catalog.js';
-
 /** Longest rule source accepted, in UTF-16 code units. */
 export const MAX_RULE_LENGTH = 4096;
 /** Deepest nesting accepted, so hostile input cannot exhaust the stack of any pass. */
@@ -42,8 +40,24 @@ export interface RuleProblem {
   readonly found?: string | undefined;
 }
 
+/**
+ * What a rule that cannot compile throws. The core knows no HTTP statuses: the error
+ * catalog answers it as `INVALID_RULE` (`src/errors/core-errors.ts`).
+ */
+export class RuleError extends Error {
+  readonly code = 'INVALID_RULE';
+
+  constructor(
+    message: string,
+    readonly details: RuleErrorDetails,
+  ) {
+    super(message);
+    this.name = 'RuleError';
+  }
+}
+
 /** The one error every syntax, type and limit failure becomes; `message` already holds the location. */
-export function ruleError(source: string, message: string, problem: RuleProblem): KindredError {
+export function ruleError(source: string, message: string, problem: RuleProblem): RuleError {
   const { line, column } = locate(source, problem.position);
   const details: RuleErrorDetails = {
     position: problem.position,
@@ -54,7 +68,7 @@ export function ruleError(source: string, message: string, problem: RuleProblem)
     ...(problem.found === undefined ? {} : { found: problem.found }),
     source: source.length > MAX_RULE_LENGTH ? source.slice(0, MAX_RULE_LENGTH) : source,
   };
-  return new KindredError('INVALID_RULE', message, details);
+  return new RuleError(message, details);
 }
 
 /** Source text for a message: short enough to read, marked when cut. */

@@ -1,7 +1,8 @@
 import type { CandidateSet } from './candidate-set.js';
 import type { CatalogView, CategoryIndex } from './category-index.js';
 import type { ItemActivity } from './item-activity.js';
-import { SOURCE_COUNT, SOURCE_NAMES } from './sources.js';
+import { SOURCE_NAMES } from '../domain/scenario.js';
+import { SOURCE_COUNT } from './sources.js';
 
 /**
  * The ranker's inputs, one row per candidate. The first SOURCE_COUNT are the sources'

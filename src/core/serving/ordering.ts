@@ -1,14 +1,8 @@
+import type { Diversity } from '../domain/scenario.js';
 import type { Random } from '../models/random.js';
 import type { CandidateSet } from './candidate-set.js';
 import type { CategoryIndex } from './category-index.js';
 import { SOURCE_COUNT } from './sources.js';
-
-export type Diversity =
-  | { readonly mode: 'none' }
-  /** Maximal marginal relevance: λ · relevance − (1 − λ) · most category overlap with those above. */
-  | { readonly mode: 'mmr'; readonly lambda: number }
-  /** At most `perCategory` items of any one category; the rest move below. */
-  | { readonly mode: 'category-cap'; readonly perCategory: number };
 
 /**
  * Writes the live candidates' slots into `order`, best first: the scenario's own sources

@@ -20,7 +20,7 @@ import {
   testRequest,
   testScenario,
 } from '../../../test/support/pipeline-inputs.js';
-import type { SourceSetting } from './scenario.js';
+import type { SourceSetting } from '../domain/scenario.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;

@@ -1,5 +1,12 @@
 import type { InteractionTypes } from '../domain/interaction.js';
 import type { Item } from '../domain/item.js';
+import {
+  type Diversity,
+  SOURCE_NAMES,
+  type SourceName,
+  type SourceSetting,
+  type StageBudgets,
+} from '../domain/scenario.js';
 import { type ContentModel, scoreByContent, userContentProfile } from '../models/content.js';
 import { createRandom } from '../models/random.js';
 import { type IndexSet, type Ranked, topK, topKAmong } from '../models/top-k.js';
@@ -14,10 +21,9 @@ import {
   computeItemFeatures,
   normalizeSources,
 } from './features.js';
-import { type Diversity, diversify, explore, sortByScore } from './ordering.js';
+import { diversify, explore, sortByScore } from './ordering.js';
 import type { LogisticRanker } from './ranker.js';
-import type { SourceSetting, StageBudgets } from './scenario.js';
-import { SOURCE_COUNT, SOURCE_NAMES, type SourceName, sourceSlot } from './sources.js';
+import { SOURCE_COUNT, sourceSlot } from './sources.js';
 
 /** What the pipeline needs of the trained pipeline (a `Recommender`). */
 export interface CollaborativeModel {

@@ -1,7 +1,4 @@
-/** The retrieval sources a scenario can combine, in a fixed order (their slot in arrays). */
-export const SOURCE_NAMES = ['cf', 'recent', 'trending', 'content', 'category-popular'] as const;
-
-export type SourceName = (typeof SOURCE_NAMES)[number];
+import { SOURCE_NAMES, type SourceName } from '../domain/scenario.js';
 
 export const SOURCE_COUNT = SOURCE_NAMES.length;
 

@@ -8,8 +8,7 @@ import {
   type ScenarioSavedPayload,
 } from '../../core/events/event-types.js';
 import { RuleCache } from '../../core/rules/index.js';
-import type { Scenario, ScenarioConfig } from '../../core/serving/scenario.js';
-import { SOURCE_NAMES } from '../../core/serving/sources.js';
+import { SOURCE_NAMES, type Scenario, type ScenarioConfig } from '../../core/domain/scenario.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { HttpContext } from '../context.js';
 

@@ -1,19 +1,7 @@
+// An iALS worker thread: executes the sweeps' tasks of its slot over the shared memory.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WasmMemory, WasmModule } from './wasm/runtime.js';
-import {
-  type IalsEngine,
-  type IalsLayout,
-  type IalsTask,
-  IalsWorkspace,
-} from './ials-workspace.js';
-
-/** What the pool hands each worker at start: the shared memory and how to read it. */
-export interface IalsWorkerSetup {
-  readonly memory: WasmMemory;
-  readonly layout: IalsLayout;
-  readonly engine: IalsEngine;
-  readonly module: WasmModule;
-}
+import type { IalsWorkerSetup } from '../../core/models/ials-threads.js';
+import { type IalsTask, IalsWorkspace } from '../../core/models/ials-workspace.js';
 
 export type IalsWorkerReply =
   | { readonly ok: true }

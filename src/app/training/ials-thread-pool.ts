@@ -1,6 +1,16 @@
 import { Worker } from 'node:worker_threads';
-import type { IalsTask } from './ials-workspace.js';
-import type { IalsWorkerReply, IalsWorkerSetup } from './ials-worker.js';
+import type {
+  IalsTaskRunner,
+  IalsThreads,
+  IalsWorkerSetup,
+} from '../../core/models/ials-threads.js';
+import type { IalsTask } from '../../core/models/ials-workspace.js';
+import type { IalsWorkerReply } from './ials-worker.js';
+
+/** iALS over `count` worker threads (1: the calling thread, nothing started). */
+export function ialsThreadPool(count: number): IalsThreads {
+  return { count, start: (setup) => IalsWorkerPool.start(setup) };
+}
 
 interface Pending {
   resolve(): void;
@@ -12,7 +22,7 @@ interface Pending {
  * worker of its slot, so each thread only ever touches its own scratch and partial Gram;
  * replies come back in order, so a FIFO of pending promises per worker is enough.
  */
-export class IalsWorkerPool {
+export class IalsWorkerPool implements IalsTaskRunner {
   private readonly pending: Pending[][];
 
   private constructor(private readonly workers: readonly Worker[]) {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { StoredEvent } from '../events/envelope.js';
 import { EventTypes } from '../events/event-types.js';
 import { InteractionTypes } from '../domain/interaction.js';
-import { ReadModels } from '../projections/read-models.js';
-import { BUILT_IN_DEFAULT } from './scenario.js';
+import { BUILT_IN_DEFAULT } from '../domain/scenario.js';
+import { ReadModels } from './read-models.js';
 
 let offset = 0;
 function event(type: { type: string; version: number }, payload: unknown): StoredEvent {

@@ -5,8 +5,8 @@ import {
   type ScenarioDeletedPayload,
   type ScenarioSavedPayload,
 } from '../events/event-types.js';
-import type { Projection, ProjectionState } from '../projections/projection.js';
-import { BUILT_IN_DEFAULT, DEFAULT_SCENARIO, type Scenario } from './scenario.js';
+import { BUILT_IN_DEFAULT, DEFAULT_SCENARIO, type Scenario } from '../domain/scenario.js';
+import type { Projection, ProjectionState } from './projection.js';
 
 /**
  * The scenarios, projected from `scenario.saved` and `scenario.deleted` events, so a
