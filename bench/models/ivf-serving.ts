@@ -11,12 +11,12 @@ import { fitIals } from '../../src/core/models/ials.js';
 import { buildInteractionMatrix } from '../../src/core/models/interaction-matrix.js';
 import { buildIvfIndex } from '../../src/core/models/ivf.js';
 import { createRandom } from '../../src/core/models/random.js';
-import { parsePipelineConfig } from '../../src/core/recommend/pipeline-config.js';
+import { parsePipelineConfig } from '../../src/core/recommend/blend-config.js';
 import { type HistoryReader, Recommender } from '../../src/core/recommend/recommender.js';
 import { TrendingCounter } from '../../src/core/recommend/trending.js';
 import { CategoryIndex } from '../../src/core/serving/category-index.js';
 import { ItemActivity } from '../../src/core/serving/item-activity.js';
-import { type ServingWorld, ServingPipeline } from '../../src/core/serving/pipeline.js';
+import { type ServingWorld, ServingPipeline } from '../../src/core/serving/serving-pipeline.js';
 import { testScenario } from '../../test/support/pipeline-inputs.js';
 import { generateInteractions } from './synthetic-interactions.js';
 

@@ -8,7 +8,7 @@ import { InteractionTypes } from '../../src/core/domain/interaction.js';
 import { ialsThreadPool } from '../../src/app/training/ials-thread-pool.js';
 import { fitComponent } from '../../src/core/recommend/components.js';
 import { viewMatrix, type InteractionView } from '../../src/core/recommend/interaction-views.js';
-import { DEFAULT_COMPONENTS } from '../../src/core/recommend/pipeline-config.js';
+import { DEFAULT_COMPONENTS } from '../../src/core/recommend/blend-config.js';
 import { generateInteractions } from './synthetic-interactions.js';
 
 const { values } = parseArgs({

@@ -2,7 +2,7 @@
 // every term, over vocabularies of growing size.
 // Usage: node build/bench/search/fuzzy.js [--lookups N]
 import { parseArgs } from 'node:util';
-import { TermDictionary } from '../../src/core/search/index/term-dictionary.js';
+import { TermDictionary } from '../../src/core/search/inverted-index/term-dictionary.js';
 import { boundedEditDistance, typoBudget } from '../../src/core/search/text/edit-distance.js';
 import { porter2 } from '../../src/core/search/text/porter2.js';
 import { formatTable } from './measure.js';

@@ -1,7 +1,7 @@
 import type { InteractionTypes } from '../../src/core/domain/interaction.js';
 import type { Item } from '../../src/core/domain/item.js';
 import type { HistoryReader } from '../../src/core/recommend/recommender.js';
-import type { PipelineRequest, ResolvedScenario } from '../../src/core/serving/pipeline.js';
+import type { PipelineRequest, ResolvedScenario } from '../../src/core/serving/serving-pipeline.js';
 import { DEFAULT_STAGE_BUDGETS } from '../../src/core/serving/scenario.js';
 
 /**

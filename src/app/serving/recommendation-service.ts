@@ -11,7 +11,7 @@ import {
   ServingPipeline,
   type StageTracer,
   type Subject,
-} from '../../core/serving/pipeline.js';
+} from '../../core/serving/serving-pipeline.js';
 import {
   DEFAULT_SCENARIO,
   type Diversity,
@@ -21,7 +21,7 @@ import {
 import { KindredError } from '../../errors/catalog.js';
 import { telemetry } from '../../observability/metrics.js';
 import type { Engine } from '../engine.js';
-import type { ModelServing } from '../training/model-serving.js';
+import type { ModelServing } from './model-serving.js';
 import { excludedItems } from './excluded-items.js';
 import { FeedbackLoop, type ScenarioStats } from './feedback-loop.js';
 import { forgetChangedUsers, keptListsFrom, warmCategoryLists } from './kept-lists.js';

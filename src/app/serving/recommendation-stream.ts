@@ -12,7 +12,7 @@ import { KindredError } from '../../errors/catalog.js';
 import { catalogErrorOf } from '../../errors/core-errors.js';
 import { telemetry } from '../../observability/metrics.js';
 import { NO_TRACE } from '../../observability/tracing.js';
-import type { ModelServing } from '../training/model-serving.js';
+import type { ModelServing } from './model-serving.js';
 import type {
   RecommendParams,
   RecommendationAnswer,

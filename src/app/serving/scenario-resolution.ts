@@ -3,7 +3,7 @@
 import type { KindredConfig } from '../../config/settings.js';
 import type { ReadModels } from '../../core/projections/read-models.js';
 import type { Diversity, Scenario } from '../../core/domain/scenario.js';
-import type { ResolvedScenario } from '../../core/serving/pipeline.js';
+import type { ResolvedScenario } from '../../core/serving/serving-pipeline.js';
 import { DEFAULT_STAGE_BUDGETS } from '../../core/serving/scenario.js';
 import { KindredError } from '../../errors/catalog.js';
 

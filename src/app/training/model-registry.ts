@@ -1,7 +1,7 @@
 import type { StateStore } from '../../ports/state-store.js';
 import type { OfflineMetrics } from '../../core/recommend/offline.js';
-import type { PipelineConfig } from '../../core/recommend/pipeline-config.js';
-import type { SearchResult, Trial } from '../../core/recommend/search.js';
+import type { PipelineConfig } from '../../core/recommend/blend-config.js';
+import type { ModelSearchResult, Trial } from '../../core/recommend/model-search.js';
 
 export const MODELS_NAMESPACE = 'models';
 const ARTIFACT = 'artifact/';
@@ -20,7 +20,7 @@ export interface SearchRecord {
   readonly k: number;
   readonly trials: readonly Trial[];
   /** The request budget, the iALS factors it allowed, and the chosen pipeline's request cost (ms). */
-  readonly requestCost?: SearchResult['requestCost'];
+  readonly requestCost?: ModelSearchResult['requestCost'];
 }
 
 /** Everything known about one model version except its arrays. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { KindredConfig } from '../../config/settings.js';
 import type { Engine } from '../engine.js';
 import { ModelRegistry } from './model-registry.js';
-import { ModelServing } from './model-serving.js';
+import { ModelServing } from '../serving/model-serving.js';
 import { Trainer } from './trainer.js';
 import { RecommendationService } from '../serving/recommendation-service.js';
 import { RecommendationStreams } from '../serving/recommendation-stream.js';

@@ -8,7 +8,7 @@ import {
   describePipeline,
   parsePipelineConfig,
   type PipelineConfig,
-} from '../../core/recommend/pipeline-config.js';
+} from '../../core/recommend/blend-config.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { Engine } from '../engine.js';
 import type { ModelRecord, ModelRegistry } from './model-registry.js';

@@ -1,8 +1,8 @@
 import type { InteractionTypeTable } from '../../core/domain/interaction.js';
-import type { HoldoutEvaluation } from '../../core/recommend/train-pipeline.js';
-import type { PipelineConfig } from '../../core/recommend/pipeline-config.js';
+import type { HoldoutEvaluation } from '../../core/recommend/train-blend.js';
+import type { PipelineConfig } from '../../core/recommend/blend-config.js';
 import type { SplitProtocol } from '../../core/recommend/offline.js';
-import type { SearchResult } from '../../core/recommend/search.js';
+import type { ModelSearchResult } from '../../core/recommend/model-search.js';
 
 /** What the training thread gets: a snapshot of the interactions and the settings. */
 export interface TrainingJob {
@@ -41,7 +41,7 @@ export type TrainingReply =
       readonly artifact: Uint8Array;
       readonly config: PipelineConfig;
       readonly interactions: number;
-      readonly search?: Omit<SearchResult, 'config'> & { readonly protocol: string };
+      readonly search?: Omit<ModelSearchResult, 'config'> & { readonly protocol: string };
       readonly evaluation?: HoldoutEvaluation;
       readonly seconds: {
         readonly search: number;

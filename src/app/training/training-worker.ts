@@ -6,7 +6,7 @@ import { InteractionTypes } from '../../core/domain/interaction.js';
 import { encodeArtifact } from '../../core/recommend/artifact.js';
 import { LogHistories } from '../../core/recommend/offline.js';
 import { type PipelineModel, Recommender } from '../../core/recommend/recommender.js';
-import { trainPipeline } from '../../core/recommend/train-pipeline.js';
+import { trainPipeline } from '../../core/recommend/train-blend.js';
 import { ialsThreadPool } from './ials-thread-pool.js';
 import type { TrainingJob, TrainingReply } from './training-job.js';
 

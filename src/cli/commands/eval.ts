@@ -6,14 +6,14 @@ import {
   type BenchmarkResult,
   type BenchmarkRow,
   benchmarkProtocol,
-} from '../../core/recommend/benchmark.js';
+} from '../../core/recommend/model-comparison.js';
 import type { SplitProtocol } from '../../core/recommend/offline.js';
 import {
   COMPONENT_KINDS,
   type ComponentKind,
   describePipeline,
   parsePipelineConfig,
-} from '../../core/recommend/pipeline-config.js';
+} from '../../core/recommend/blend-config.js';
 import { ialsThreadPool } from '../../app/training/ials-thread-pool.js';
 import { addCommonOptions, configFromOptions } from '../context.js';
 import { RatingsFileError, readRatingsFile } from '../ratings-file.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fitIals, fitIalsSync } from './ials.js';
 import type { IalsThreads } from './ials-threads.js';
 import { IalsWorkspace } from './ials-workspace.js';
-import { foldInUser } from './ials-fold-in.js';
+import { foldInUser } from '../../../test/support/reference-fold-in.js';
 import {
   recommendFromVector,
   scoreItems,

@@ -1,7 +1,7 @@
 import type { ProjectionState } from '../projections/projection.js';
 import { decodeSnapshot, encodeSnapshot } from '../projections/snapshot-codec.js';
 import type { ComponentModel } from './components.js';
-import { type ComponentConfig, parsePipelineConfig } from './pipeline-config.js';
+import { type ComponentConfig, parsePipelineConfig } from './blend-config.js';
 import type { PipelineModel, UserLists, UserVectors } from './recommender.js';
 
 const ARTIFACT_FORMAT = 1;

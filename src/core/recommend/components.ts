@@ -8,7 +8,7 @@ import { popularityScores } from '../models/popularity.js';
 import { fitRp3beta } from '../models/rp3beta.js';
 import type { InteractionView } from './interaction-views.js';
 import { positivePart } from './interaction-views.js';
-import type { ComponentConfig } from './pipeline-config.js';
+import type { ComponentConfig } from './blend-config.js';
 
 /** What serving needs of an iALS model: item factors and what fold-in reads. */
 export interface IalsFactors {

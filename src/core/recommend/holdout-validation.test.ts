@@ -5,8 +5,8 @@ import { createRandom } from '../models/random.js';
 import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { HoldoutValidation } from './holdout-validation.js';
 import type { InteractionLog } from './interaction-views.js';
-import { DEFAULT_COMPONENTS } from './pipeline-config.js';
-import { capacityStep } from './search.js';
+import { DEFAULT_COMPONENTS } from './blend-config.js';
+import { capacityStep } from './model-search.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;

@@ -11,7 +11,7 @@ import {
   sampleUsers,
   splitRows,
 } from './offline.js';
-import type { ComponentConfig } from './pipeline-config.js';
+import type { ComponentConfig } from './blend-config.js';
 import { Recommender } from './recommender.js';
 
 export interface HoldoutOptions {

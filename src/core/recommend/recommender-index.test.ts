@@ -4,9 +4,9 @@ import { InteractionTypes } from '../domain/interaction.js';
 import { buildIvfIndex } from '../models/ivf.js';
 import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
-import { parsePipelineConfig } from './pipeline-config.js';
+import { parsePipelineConfig } from './blend-config.js';
 import { Recommender } from './recommender.js';
-import { fitPipeline } from './train-pipeline.js';
+import { fitPipeline } from './train-blend.js';
 import { blockClicks } from '../../../test/support/block-clicks.js';
 
 const types = new InteractionTypes();

@@ -6,10 +6,10 @@ import { type IvfIndex, buildIvfIndex } from '../models/ivf.js';
 import type { IndexSet } from '../models/top-k.js';
 import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { LogHistories } from './offline.js';
-import { parsePipelineConfig } from './pipeline-config.js';
+import { parsePipelineConfig } from './blend-config.js';
 import { Recommender } from './recommender.js';
 import { blockClicks } from '../../../test/support/block-clicks.js';
-import { fitPipeline } from './train-pipeline.js';
+import { fitPipeline } from './train-blend.js';
 
 const types = new InteractionTypes();
 const USERS = 200;

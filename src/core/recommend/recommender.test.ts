@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionTypes } from '../domain/interaction.js';
-import { foldInUser } from '../models/ials-fold-in.js';
+import { foldInUser } from '../../../test/support/reference-fold-in.js';
 import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import { decodeArtifact, encodeArtifact } from './artifact.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories } from './offline.js';
-import { parsePipelineConfig, type PipelineConfig } from './pipeline-config.js';
+import { parsePipelineConfig, type PipelineConfig } from './blend-config.js';
 import { FoldInSolver, type HistoryReader, Recommender } from './recommender.js';
-import { fitPipeline } from './train-pipeline.js';
+import { fitPipeline } from './train-blend.js';
 import { blockClicks } from '../../../test/support/block-clicks.js';
 import { TrendingCounter } from './trending.js';
 

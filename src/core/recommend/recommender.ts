@@ -7,7 +7,7 @@ import { type IvfIndex, type IvfSearchOptions, IvfSearcher } from '../models/ivf
 import { type IndexSet, type Ranked, topK } from '../models/top-k.js';
 import type { ComponentModel, IalsFactors } from './components.js';
 import { type InteractionView, eventValue, mergedValue } from './interaction-views.js';
-import type { PipelineConfig } from './pipeline-config.js';
+import type { PipelineConfig } from './blend-config.js';
 
 /** A trained pipeline: its configuration and its fitted models. */
 export interface PipelineModel {

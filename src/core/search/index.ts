@@ -1,7 +1,7 @@
 export { SearchIndex } from './search-index.js';
 export type { SearchConfig, FieldWeights } from './config.js';
 export type { ItemSource } from './item-source.js';
-export type { FacetCount } from './index/facets.js';
+export type { FacetCount } from './inverted-index/facets.js';
 export type {
   Highlights,
   HighlightRange,

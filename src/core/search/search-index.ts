@@ -15,13 +15,13 @@ import {
   type ResolvedSearchConfig,
   type SearchConfig,
 } from './config.js';
-import { FacetStore } from './index/facets.js';
-import { InvertedIndex, type InvertedIndexJson } from './index/inverted-index.js';
-import type { PackedLists } from './index/packed-lists.js';
-import { SortableStore } from './index/sortables.js';
-import { TitleBuckets } from './index/title-buckets.js';
-import { TitleTermCounts } from './index/title-counts.js';
-import { Visibility } from './index/visibility.js';
+import { FacetStore } from './inverted-index/facets.js';
+import { InvertedIndex, type InvertedIndexJson } from './inverted-index/inverted-index.js';
+import type { PackedLists } from './inverted-index/packed-lists.js';
+import { SortableStore } from './inverted-index/sortables.js';
+import { TitleBuckets } from './inverted-index/title-buckets.js';
+import { TitleTermCounts } from './inverted-index/title-counts.js';
+import { Visibility } from './inverted-index/visibility.js';
 import type { ItemSource } from './item-source.js';
 import { executeSearch, type SearchState } from './query/execute.js';
 import { Reranker } from './query/rerank.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IndexSet, Ranked } from '../models/top-k.js';
 import type { HistoryReader } from '../recommend/recommender.js';
 import { MaterializedLists } from './materialized-lists.js';
-import type { CollaborativeModel } from './pipeline.js';
+import type { CollaborativeModel } from './serving-pipeline.js';
 
 interface Call {
   readonly user: number;

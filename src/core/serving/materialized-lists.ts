@@ -1,6 +1,6 @@
 import type { IndexSet, Ranked } from '../models/top-k.js';
 import type { HistoryReader } from '../recommend/recommender.js';
-import type { CollaborativeModel } from './pipeline.js';
+import type { CollaborativeModel } from './serving-pipeline.js';
 import { CategoryLists, NO_LIST, type CategoryListOptions } from './category-lists.js';
 
 export interface MaterializedListOptions {

@@ -16,7 +16,7 @@ import {
   type ResolvedScenario,
   type ServingWorld,
   ServingPipeline,
-} from './pipeline.js';
+} from './serving-pipeline.js';
 import {
   historyReader,
   testCatalog,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom, type Random } from '../../models/random.js';
-import type { TitleBuckets } from '../index/title-buckets.js';
+import type { TitleBuckets } from '../inverted-index/title-buckets.js';
 import { SearchFixture } from '../../../../test/support/search-fixture.js';
 import {
   completeItems as completeWords,

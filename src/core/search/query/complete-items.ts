@@ -1,6 +1,6 @@
-import { TITLE_FIELD } from '../index/fields.js';
-import type { InvertedIndex } from '../index/inverted-index.js';
-import type { TitleBuckets } from '../index/title-buckets.js';
+import { TITLE_FIELD } from '../inverted-index/fields.js';
+import type { InvertedIndex } from '../inverted-index/inverted-index.js';
+import type { TitleBuckets } from '../inverted-index/title-buckets.js';
 import type { LengthNorms } from './length-norms.js';
 import { inverseDocumentFrequency } from './accumulate.js';
 import type { SearchState } from './execute.js';

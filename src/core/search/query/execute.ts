@@ -1,8 +1,8 @@
-import type { FacetCount } from '../index/facets.js';
-import { FacetStore } from '../index/facets.js';
-import type { InvertedIndex } from '../index/inverted-index.js';
-import type { SortableStore } from '../index/sortables.js';
-import type { Visibility } from '../index/visibility.js';
+import type { FacetCount } from '../inverted-index/facets.js';
+import { FacetStore } from '../inverted-index/facets.js';
+import type { InvertedIndex } from '../inverted-index/inverted-index.js';
+import type { SortableStore } from '../inverted-index/sortables.js';
+import type { Visibility } from '../inverted-index/visibility.js';
 import type { ItemSource } from '../item-source.js';
 import type { Analyzer } from '../text/analyzer.js';
 import type { Synonyms } from '../text/synonyms.js';

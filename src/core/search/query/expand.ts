@@ -1,4 +1,4 @@
-import type { TermDictionary } from '../index/term-dictionary.js';
+import type { TermDictionary } from '../inverted-index/term-dictionary.js';
 import type { Analyzer } from '../text/analyzer.js';
 import { typoBudget } from '../text/edit-distance.js';
 import type { Synonyms } from '../text/synonyms.js';

@@ -1,7 +1,7 @@
 import type { Item } from '../../domain/item.js';
-import type { FieldRegistry } from '../index/fields.js';
-import { CATEGORIES_FIELD, TAGS_FIELD, TITLE_FIELD } from '../index/fields.js';
-import type { TermDictionary } from '../index/term-dictionary.js';
+import type { FieldRegistry } from '../inverted-index/fields.js';
+import { CATEGORIES_FIELD, TAGS_FIELD, TITLE_FIELD } from '../inverted-index/fields.js';
+import type { TermDictionary } from '../inverted-index/term-dictionary.js';
 import type { Analyzer } from '../text/analyzer.js';
 import type { HighlightRange, Highlights } from './types.js';
 

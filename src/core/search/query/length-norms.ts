@@ -1,4 +1,4 @@
-import type { InvertedIndex } from '../index/inverted-index.js';
+import type { InvertedIndex } from '../inverted-index/inverted-index.js';
 import type { Bm25Parameters } from './accumulate.js';
 
 /** Longest field length tabulated; longer values are computed on the spot, identically. */

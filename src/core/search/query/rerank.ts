@@ -1,5 +1,5 @@
-import type { InvertedIndex } from '../index/inverted-index.js';
-import { TITLE_FIELD } from '../index/fields.js';
+import type { InvertedIndex } from '../inverted-index/inverted-index.js';
+import { TITLE_FIELD } from '../inverted-index/fields.js';
 import type { ExpandedWord } from './expand.js';
 import type { TermMatchMap } from './term-match-map.js';
 

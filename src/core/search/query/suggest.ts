@@ -1,10 +1,10 @@
-import { TITLE_FIELD } from '../index/fields.js';
-import type { TitleBuckets } from '../index/title-buckets.js';
-import type { TitleTermCounts } from '../index/title-counts.js';
+import { TITLE_FIELD } from '../inverted-index/fields.js';
+import type { TitleBuckets } from '../inverted-index/title-buckets.js';
+import type { TitleTermCounts } from '../inverted-index/title-counts.js';
 import { completeItems } from './complete-items.js';
 import { executeSearch, type SearchState } from './execute.js';
 import { expandWord, type Derivation, type ExpandedWord, type ExpansionContext } from './expand.js';
-import type { TermDictionary } from '../index/term-dictionary.js';
+import type { TermDictionary } from '../inverted-index/term-dictionary.js';
 import { parseQuery, type QueryWord } from './parse-query.js';
 import type { QuerySuggestion, SearchHit, SuggestOptions, Suggestions } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { FacetCount } from '../index/facets.js';
+import type { FacetCount } from '../inverted-index/facets.js';
 
 /** [start, end) UTF-16 offsets of a matched word in a field's original text. */
 export type HighlightRange = readonly [start: number, end: number];

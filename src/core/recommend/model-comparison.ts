@@ -21,10 +21,10 @@ import {
   type PipelineConfig,
   describePipeline,
   singleComponent,
-} from './pipeline-config.js';
+} from './blend-config.js';
 import { Recommender } from './recommender.js';
-import type { SearchResult } from './search.js';
-import { choosePipeline, fitPipeline, trendingFromRows } from './train-pipeline.js';
+import type { ModelSearchResult } from './model-search.js';
+import { choosePipeline, fitPipeline, trendingFromRows } from './train-blend.js';
 
 export interface BenchmarkRow {
   readonly name: string;
@@ -37,7 +37,7 @@ export interface BenchmarkRow {
 export interface BenchmarkOptions {
   readonly k: number;
   readonly budgetSeconds: number;
-  /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
+  /** The search's request budget in ms (`ModelSearchOptions.requestBudgetMs`). */
   readonly requestBudgetMs?: number;
   readonly threads: IalsThreads;
   /** Single models in the table; default all. */
@@ -60,7 +60,7 @@ export interface BenchmarkResult {
   readonly testInteractions: number;
   readonly testUsers: number;
   readonly rows: readonly BenchmarkRow[];
-  readonly search?: SearchResult & { readonly protocol: string };
+  readonly search?: ModelSearchResult & { readonly protocol: string };
   /** The pipeline the default row used. */
   readonly chosen?: PipelineConfig;
 }

@@ -19,7 +19,7 @@ import type { ReadModels } from '../../core/projections/read-models.js';
 import { KindredError } from '../../errors/catalog.js';
 import type { Engine } from '../engine.js';
 import { runInSlices } from '../run-in-slices.js';
-import type { ModelRecord, ModelRegistry } from './model-registry.js';
+import type { ModelRecord, ModelRegistry } from '../training/model-registry.js';
 
 export interface RecommendedItem {
   readonly id: string;

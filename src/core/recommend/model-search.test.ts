@@ -5,7 +5,7 @@ import { createRandom } from '../models/random.js';
 import { ON_CALLING_THREAD } from '../models/ials-threads.js';
 import type { InteractionLog } from './interaction-views.js';
 import { LogHistories, relevantFromRows, splitRows } from './offline.js';
-import { searchPipeline } from './search.js';
+import { searchPipeline } from './model-search.js';
 
 const types = new InteractionTypes();
 const CLICK = types.indexOf('click')!;

@@ -21,9 +21,9 @@ import {
   sampleUsers,
   splitRows,
 } from './offline.js';
-import type { PipelineConfig } from './pipeline-config.js';
+import type { PipelineConfig } from './blend-config.js';
 import { type PipelineModel, Recommender } from './recommender.js';
-import { type SearchOptions, type SearchResult, searchPipeline } from './search.js';
+import { type ModelSearchOptions, type ModelSearchResult, searchPipeline } from './model-search.js';
 
 export interface TrainingSize {
   readonly users: number;
@@ -57,7 +57,7 @@ export async function fitPipeline(
   return { config, itemCount: size.items, components };
 }
 
-export interface ChooseOptions extends Omit<SearchOptions, 'threads'> {
+export interface ChooseOptions extends Omit<ModelSearchOptions, 'threads'> {
   readonly threads: IalsThreads;
   /** How the search's validation rows are carved out of the training rows. */
   readonly validation: SplitProtocol;
@@ -70,7 +70,7 @@ export async function choosePipeline(
   size: TrainingSize,
   rows: Int32Array,
   options: ChooseOptions,
-): Promise<SearchResult & { readonly protocol: string }> {
+): Promise<ModelSearchResult & { readonly protocol: string }> {
   const result = await searchPipeline(log, types, size, rows, options.validation, options);
   return {
     ...result,
@@ -185,7 +185,7 @@ export interface TrainRequest {
   /** A pinned pipeline; without one the search chooses. */
   readonly pipeline?: PipelineConfig;
   readonly budgetSeconds: number;
-  /** The search's request budget in ms (`SearchOptions.requestBudgetMs`). */
+  /** The search's request budget in ms (`ModelSearchOptions.requestBudgetMs`). */
   readonly requestBudgetMs?: number;
   readonly threads: IalsThreads;
   readonly k: number;
@@ -201,7 +201,7 @@ export interface TrainRequest {
 
 export interface TrainOutcome {
   readonly model: PipelineModel;
-  readonly search?: SearchResult & { readonly protocol: string };
+  readonly search?: ModelSearchResult & { readonly protocol: string };
   readonly evaluation?: HoldoutEvaluation;
   readonly interactions: number;
   readonly seconds: { readonly search: number; readonly evaluation: number; readonly fit: number };

@@ -1,14 +1,16 @@
-import { choleskyInPlace, choleskySolveInPlace } from './dense-linear-algebra.js';
-import type { IalsModel } from './ials.js';
+import {
+  choleskyInPlace,
+  choleskySolveInPlace,
+} from '../../src/core/models/dense-linear-algebra.js';
+import type { IalsModel } from '../../src/core/models/ials.js';
 
 /**
- * A user vector computed on the spot from a few (item, weight) interactions, with the
- * item factors held fixed: exactly the least-squares step iALS would take for this user,
+ * The fold-in written plainly, kept as the reference the engine's allocation-free one
+ * (`FoldInSolver`, `src/core/recommend/recommender.ts`) is checked against: a user
+ * vector from a few (item, weight) interactions with the item factors held fixed, exactly
+ * the least-squares step iALS would take for this user,
  *   (YᵀY + reg I + Σ alpha|w| y yᵀ) x = Σ_{w>0} (1 + alpha w) y.
- * This is what personalizes a brand-new user from their first clicks, without
- * retraining, and refreshes an existing user between trainings. Cost O(n k² + k³),
- * well under a millisecond for k = 64. Repeated items have their weights summed, as
- * the interaction matrix does.
+ * Repeated items have their weights summed, as the interaction matrix does.
  */
 export function foldInUser(
   model: IalsModel,

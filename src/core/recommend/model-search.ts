@@ -14,12 +14,12 @@ import {
   DEFAULT_HISTORY_LIMIT,
   type PipelineConfig,
   describePipeline,
-} from './pipeline-config.js';
+} from './blend-config.js';
 import { UserFoldValidation } from './validation.js';
 import { LogHistories } from './offline.js';
 import { ialsRequestMs, pipelineRequestMs } from './request-cost.js';
 
-export interface SearchOptions {
+export interface ModelSearchOptions {
   /** Wall-clock budget for the whole search. */
   readonly budgetSeconds: number;
   /** The threads iALS may use. */
@@ -64,7 +64,7 @@ export interface Trial {
   readonly config: PipelineConfig;
 }
 
-export interface SearchResult {
+export interface ModelSearchResult {
   readonly config: PipelineConfig;
   /** Validation nDCG@k of the chosen pipeline. */
   readonly validationNdcg: number;
@@ -156,8 +156,8 @@ export async function searchPipeline(
   size: { readonly users: number; readonly items: number },
   rows: Int32Array,
   protocol: SplitProtocol,
-  options: SearchOptions,
-): Promise<SearchResult> {
+  options: ModelSearchOptions,
+): Promise<ModelSearchResult> {
   const clock = options.clock ?? (() => performance.now());
   const started = clock();
   const deadline = started + options.budgetSeconds * 1000;
@@ -484,7 +484,7 @@ export async function searchPipeline(
     chosenModels = blendModels[0]!.filter((_, index) => weights[index] !== 0);
   }
 
-  let requestCost: SearchResult['requestCost'];
+  let requestCost: ModelSearchResult['requestCost'];
   if (budgetMs !== undefined) {
     chosenModels ??= [await fitComponent({ ...lead.config, weight: 1 }, contexts[0]!)];
     requestCost = {
