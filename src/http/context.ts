@@ -2,6 +2,7 @@ import type { Engine } from '../app/engine.js';
 import type { KindredConfig } from '../config/settings.js';
 import type { ModelServices } from '../app/training/model-services.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { GatewayParts } from '../gateway/gateway.js';
 
 /** What route modules get: the engine and the config, nothing global. */
 export interface HttpContext {
@@ -13,6 +14,11 @@ export interface HttpContext {
   readonly models?: ModelServices;
   /** Tests: spans go here (synchronously) instead of OTLP. */
   readonly spanExporter?: SpanExporter;
+  /**
+   * The gateway's parts (key store, shedder, rate limiter, metrics, tracing), built by the
+   * role, which picks their adapters; absent: built from the config, in-process.
+   */
+  readonly gateway?: GatewayParts;
 }
 
 /** Bodies whose rows are validated one by one (to report every bad row) carry this mark. */

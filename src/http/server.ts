@@ -21,7 +21,7 @@ import { registerScenarioRoutes } from './routes/scenarios.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
-import { registerGateway } from '../gateway/gateway.js';
+import { createGatewayParts, registerGateway } from '../gateway/gateway.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { type DirectHandler, directRecommendations } from './direct-recommendations.js';
 
@@ -136,11 +136,12 @@ export async function buildHttpServer(
   });
 
   // Auth, scopes, rate limits, shedding, timeouts, CORS, metrics, tracing: before the routes.
-  const gateway = registerGateway(app, {
+  const deps = {
     config,
     engine: context.engine,
     ...(context.spanExporter ? { spanExporter: context.spanExporter } : {}),
-  });
+  };
+  const gateway = registerGateway(app, deps, context.gateway ?? createGatewayParts(deps));
   registerApiKeyRoutes(app, gateway.keys);
   registerSystemRoutes(app, context);
   registerCatalogRoutes(app, context);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KindredConfig } from '../config/settings.js';
 import { redactedConfig } from '../config/load.js';
 import type { Engine } from '../app/engine.js';
+import { createGatewayParts } from '../gateway/gateway.js';
 import { buildHttpServer } from '../http/server.js';
 import { createModelServices, type ModelServices } from '../app/training/model-services.js';
 import { openEngine } from './open-engine.js';
@@ -42,7 +43,12 @@ export async function startEmbeddedServer(
   const engine = openEngine(config, logger);
   let ready = false;
   const models = createModelServices(engine, config, logger);
-  const http = await buildHttpServer({ engine, config, ready: () => ready, models }, logger);
+  // The gateway's parts in-process: one node's keys, buckets and pools.
+  const gateway = createGatewayParts({ config, engine });
+  const http = await buildHttpServer(
+    { engine, config, ready: () => ready, models, gateway },
+    logger,
+  );
   try {
     await engine.start({
       follow: true,
