@@ -1,3 +1,5 @@
+// The gateway of one HTTP app: builds its parts from the settings (keys, shedder, limiter,
+// metrics, tracing) and wires them into the framework, the direct route and the lifecycle.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { KindredConfig } from '../config/settings.js';

@@ -1,3 +1,5 @@
+// The request path of recommendations: scenario, rules, the four-stage pipeline over the
+// live read models and the active model, and the answer; its upkeep lives beside it.
 import type { Logger } from 'pino';
 import type { KindredConfig } from '../../config/settings.js';
 import type { HistoryReader } from '../../core/recommend/recommender.js';
