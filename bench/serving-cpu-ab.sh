@@ -44,9 +44,9 @@ floor_copy() { # build-root copy-root
   cp -r "$1/bin" "$1/dist" "$1/package.json" "$2/"
   ln -s "$here/node_modules" "$2/node_modules"
   local route="$2/dist/src/http/direct-recommendations.js"
-  local call='body = answerJson(service.forUser(userId, params, NO_TRACE));'
-  grep -qF "$call" "$route" || { echo "the route's answer line is not in $route" >&2; exit 1; }
-  sed -i "s|$call|body = globalThis.fixedAnswer ??= answerJson(service.forUser(userId, params, NO_TRACE));|" "$route"
+  local call='answerJson(service.forUser(userId, params, NO_TRACE))'
+  grep -qF "$call" "$route" || { echo "the route's answer call is not in $route" >&2; exit 1; }
+  sed -i "s|$call|(globalThis.fixedAnswer ??= answerJson(service.forUser(userId, params, NO_TRACE)))|" "$route"
 }
 floor_copy "$here" "$work/this-floor"
 labels=("this checkout")
@@ -75,7 +75,8 @@ measure() { # root label seed
   serve_pid=$!
   local pid=$serve_pid
   for _ in $(seq 1 600); do grep -aq "users' vectors folded in" "$log" && break; sleep 1; done
-  if grep -q "category lists ranked ahead" "$root/dist/src/app/serving/recommendation-service.js" 2>/dev/null; then
+  for _ in $(seq 1 600); do grep -aq "kindred is serving" "$log" && break; sleep 1; done
+  if grep -rqs "category lists ranked ahead" "$root/dist/src/app/serving/"; then
     for _ in $(seq 1 600); do grep -aq "category lists ranked ahead" "$log" && break; sleep 1; done
   fi
   wrk -t1 -c4 -d3s -s "$work/mix.lua" http://127.0.0.1:8099 -- 1 >/dev/null
