@@ -201,17 +201,7 @@ export class Admission {
     const decision = limiter.take(`k:${caller.id}`, keyRule);
     const apply = (d: RateDecision): AdmissionResult | Promise<AdmissionResult> => {
       if (!d.allowed) return this.refuseRate(d, keyRule, 'key', held, caller, cors);
-      return checkAddress([
-        ...cors,
-        'ratelimit-limit',
-        d.limit,
-        'ratelimit-remaining',
-        d.remaining,
-        'ratelimit-reset',
-        d.resetSeconds,
-        'ratelimit-policy',
-        this.keyPolicy,
-      ]);
+      return checkAddress(withRateHeaders(cors, d, this.keyPolicy));
     };
     if (decision instanceof Promise) return decision.then(apply, () => checkAddress(cors));
     return apply(decision);
@@ -235,15 +225,7 @@ export class Admission {
       ),
       held,
       [
-        ...cors,
-        'ratelimit-limit',
-        decision.limit,
-        'ratelimit-remaining',
-        decision.remaining,
-        'ratelimit-reset',
-        decision.resetSeconds,
-        'ratelimit-policy',
-        rateLimitPolicy(rule),
+        ...withRateHeaders(cors, decision, rateLimitPolicy(rule)),
         'retry-after',
         decision.retryAfterSeconds,
       ],
@@ -287,6 +269,25 @@ function refused(
   caller: AuthenticatedKey | null = null,
 ): AdmissionResult {
   return { status, pool, caller, headers, body };
+}
+
+/** `headers` followed by a decision's RateLimit-* fields (IETF draft names, lower-case). */
+function withRateHeaders(
+  headers: FlatHeaders,
+  decision: RateDecision,
+  policy: string,
+): FlatHeaders {
+  return [
+    ...headers,
+    'ratelimit-limit',
+    decision.limit,
+    'ratelimit-remaining',
+    decision.remaining,
+    'ratelimit-reset',
+    decision.resetSeconds,
+    'ratelimit-policy',
+    policy,
+  ];
 }
 
 function corsHeaders(origin: string): FlatHeaders {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindredMetrics } from '../observability/metrics.js';
 import type { Admission, AdmissionResult } from './admission.js';
 import type { KindredConfig } from '../config/settings.js';
-import { SECURITY_HEADERS } from './http-headers.js';
+import { SAFE_REQUEST_ID, SECURITY_HEADERS } from './http-headers.js';
 import type { LoadShedder } from './load-shedder.js';
 import { JSON_TYPE } from './refusals.js';
 import type { RoutePolicy } from './route-policy.js';
@@ -50,7 +50,6 @@ export interface DirectGateParts {
   readonly tracingOn: boolean;
 }
 
-const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 const PLAIN_HEADERS: readonly (string | number)[] = Object.entries({
   ...SECURITY_HEADERS,
   'content-type': JSON_TYPE,

@@ -19,7 +19,7 @@ import type { KindredConfig } from '../config/settings.js';
 import type { KindredMetrics } from '../observability/metrics.js';
 import { SpanStatusCode, type Tracing } from '../observability/tracing.js';
 import type { Admission, AdmissionResult } from './admission.js';
-import { SECURITY_HEADERS } from './http-headers.js';
+import { SAFE_REQUEST_ID, SECURITY_HEADERS } from './http-headers.js';
 import { EXEMPT, type LoadShedder, POOL_INDEX } from './load-shedder.js';
 import { JSON_TYPE } from './refusals.js';
 import { POOLS, listedPolicy, type Pool } from './route-policy.js';
@@ -32,8 +32,6 @@ import {
   type RouteConfigWithPolicy,
   type RouteState,
 } from './route-states.js';
-
-const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 export interface FrameworkHookParts {
   readonly config: KindredConfig;

@@ -13,6 +13,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
+/** A client-sent `x-request-id` echoed as is; any other is replaced, not echoed or logged. */
+export const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
 export const CORS_ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 export const CORS_ALLOWED_HEADERS =
   'authorization, x-api-key, content-type, x-request-id, traceparent, tracestate';

@@ -62,9 +62,7 @@ export function encodeSegment(events: readonly EventEnvelope[], firstOffset: num
   const tuples = new Array<StoredTuple>(events.length);
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as EventEnvelope;
-    fingerprintOf(event.id, fingerprint);
-    fingerprints.writeUInt32LE(fingerprint.high, i * FINGERPRINT_BYTES);
-    fingerprints.writeUInt32LE(fingerprint.low, i * FINGERPRINT_BYTES + 4);
+    putFingerprint(fingerprints, i, event.id, fingerprint);
     tuples[i] = [
       event.id,
       event.type,
@@ -133,6 +131,13 @@ export function decodeSegment(
 /** The ids of a segment's events, in offset order. */
 export function segmentIds(events: string): string[] {
   return (JSON.parse(events) as StoredTuple[]).map((tuple) => tuple[0]);
+}
+
+/** Writes the fingerprint of `id` as the `index`-th of a segment's blob. */
+function putFingerprint(blob: Buffer, index: number, id: string, scratch: Fingerprint): void {
+  fingerprintOf(id, scratch);
+  blob.writeUInt32LE(scratch.high, index * FINGERPRINT_BYTES);
+  blob.writeUInt32LE(scratch.low, index * FINGERPRINT_BYTES + 4);
 }
 
 /** Calls `visit` with each fingerprint of a segment and the offset it belongs to. */
@@ -208,9 +213,7 @@ function legacySegment(rows: readonly LegacyRow[]): Segment {
   const fingerprints = Buffer.allocUnsafe(rows.length * FINGERPRINT_BYTES);
   const fingerprint: Fingerprint = { high: 0, low: 0 };
   const parts = rows.map((row, i) => {
-    fingerprintOf(row.id, fingerprint);
-    fingerprints.writeUInt32LE(fingerprint.high, i * FINGERPRINT_BYTES);
-    fingerprints.writeUInt32LE(fingerprint.low, i * FINGERPRINT_BYTES + 4);
+    putFingerprint(fingerprints, i, row.id, fingerprint);
     return (
       `[${JSON.stringify(row.id)},${JSON.stringify(row.type)},${row.version},${row.occurred_at},` +
       `${row.received_at},${JSON.stringify(row.partition_key)},${row.payload},${row.metadata}]`
