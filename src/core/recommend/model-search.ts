@@ -447,10 +447,13 @@ export async function searchPipeline(
     });
     // Models blend with non-negative weights (a negative weight on a model that agrees with
     // the lead only fits noise); popularity may be negative, to penalize blockbusters. A
-    // change must beat the current blend by a margin, so noise does not buy complexity.
+    // change must beat the current blend by the margin a tuned model must beat its
+    // incumbent by: a gain of a few tenths of a percent on one validation is noise (on
+    // the MovieLens sample, popularity at -0.1 beside iALS gained 0.4% on the per-user
+    // temporal validation and nothing on the random protocol), and noise must not buy
+    // complexity.
     const modelGrid = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5];
     const popularityGrid = [-0.2, -0.15, -0.1, -0.05, 0, 0.05, 0.1];
-    const margin = 0.0003;
     for (let round = 0; round < 4; round++) {
       let improved = false;
       for (let index = 1; index < componentCount; index++) {
@@ -470,7 +473,7 @@ export async function searchPipeline(
             folds: foldCount,
             config,
           });
-          if (ndcg > current + margin) {
+          if (ndcg > current * (1 + REPLACE_MARGIN)) {
             current = ndcg;
             weights[index] = value;
             improved = true;

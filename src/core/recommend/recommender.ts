@@ -676,11 +676,24 @@ export function accumulateNormalized(
 /** Dot product of the vector with every item's factors. */
 export function scoreFactors(ials: IalsFactors, vector: Float32Array, out: Float32Array): void {
   const { factors, itemFactors, items } = ials;
+  // Four running sums: one sum waits on its own previous addition each step, which made
+  // scoring a catalog latency-bound (about 2 ns a multiply-add here); four do not.
+  const whole = factors - (factors % 4);
   for (let item = 0; item < items; item++) {
     const base = item * factors;
-    let score = 0;
-    for (let f = 0; f < factors; f++) score += itemFactors[base + f]! * vector[f]!;
-    out[item] = score;
+    let sum0 = 0;
+    let sum1 = 0;
+    let sum2 = 0;
+    let sum3 = 0;
+    let f = 0;
+    for (; f < whole; f += 4) {
+      sum0 += itemFactors[base + f]! * vector[f]!;
+      sum1 += itemFactors[base + f + 1]! * vector[f + 1]!;
+      sum2 += itemFactors[base + f + 2]! * vector[f + 2]!;
+      sum3 += itemFactors[base + f + 3]! * vector[f + 3]!;
+    }
+    for (; f < factors; f++) sum0 += itemFactors[base + f]! * vector[f]!;
+    out[item] = sum0 + sum1 + (sum2 + sum3);
   }
   out.fill(0, items);
 }
@@ -749,18 +762,41 @@ export class FoldInSolver {
     const regularization =
       model.regularization * Math.pow(Math.max(1, length), model.regularizationExponent);
     for (let f = 0; f < factors; f++) system[f * factors + f]! += regularization;
+    // The history's items two at a time: each pass over the system's upper triangle (it
+    // is mirrored below) adds both items' outer products, half the loads and stores of
+    // one item a pass.
+    let pending = -1;
     for (let position = 0; position < length; position++) {
       const item = items[position]!;
       if (item >= model.items) continue;
       const weight = weights[position]!;
       const base = item * factors;
+      if (weight > 0) {
+        const gain = 1 + alpha * weight;
+        for (let i = 0; i < factors; i++) rhs[i]! += gain * itemFactors[base + i]!;
+      }
+      if (pending < 0) {
+        pending = position;
+        continue;
+      }
+      const other = items[pending]! * factors;
+      const otherExcess = alpha * Math.abs(weights[pending]!);
       const excess = alpha * Math.abs(weight);
+      pending = -1;
       for (let i = 0; i < factors; i++) {
-        const value = itemFactors[base + i]!;
-        if (weight > 0) rhs[i]! += (1 + excess) * value;
-        const scaled = excess * value;
+        const scaled = excess * itemFactors[base + i]!;
+        const otherScaled = otherExcess * itemFactors[other + i]!;
         const row = i * factors;
-        // Upper triangle only; mirrored below.
+        for (let j = i; j < factors; j++)
+          system[row + j]! += scaled * itemFactors[base + j]! + otherScaled * itemFactors[other + j]!;
+      }
+    }
+    if (pending >= 0) {
+      const base = items[pending]! * factors;
+      const excess = alpha * Math.abs(weights[pending]!);
+      for (let i = 0; i < factors; i++) {
+        const scaled = excess * itemFactors[base + i]!;
+        const row = i * factors;
         for (let j = i; j < factors; j++) system[row + j]! += scaled * itemFactors[base + j]!;
       }
     }
