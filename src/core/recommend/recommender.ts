@@ -788,7 +788,8 @@ export class FoldInSolver {
         const otherScaled = otherExcess * itemFactors[other + i]!;
         const row = i * factors;
         for (let j = i; j < factors; j++)
-          system[row + j]! += scaled * itemFactors[base + j]! + otherScaled * itemFactors[other + j]!;
+          system[row + j]! +=
+            scaled * itemFactors[base + j]! + otherScaled * itemFactors[other + j]!;
       }
     }
     if (pending >= 0) {
