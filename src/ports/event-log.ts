@@ -56,5 +56,11 @@ export interface EventLog {
    * the next batch is delivered.
    */
   subscribe(afterOffset: number, listener: BatchListener, options?: SubscribeOptions): Subscription;
+  /**
+   * Loads what the append path keeps in memory (the SQLite adapter's index of event ids),
+   * so that a server's first append, made by its first served request, costs what later
+   * ones do. Optional; appends work without it.
+   */
+  prepareAppends?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -60,6 +60,8 @@ export async function startEmbeddedServer(
     await engine.close({ snapshot: false }).catch(() => undefined);
     throw error;
   }
+  // The first served request appends its impressions: the log's id index loads now, not then.
+  await engine.log.prepareAppends?.();
   await models.start({ schedule: true, warmUp: true });
   ready = true;
   const address = await http.listen({ host, port: config.server.port });

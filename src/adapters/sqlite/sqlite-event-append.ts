@@ -20,14 +20,19 @@ interface SegmentRow {
   readonly events: string;
 }
 
+export interface AppendPath {
+  /** Appends a batch in one transaction; see `prepareAppendPath`. */
+  append(events: readonly EventEnvelope[]): AppendOutcome[];
+  /** Indexes every event stored so far (the first append does it otherwise). */
+  indexStoredEvents(): void;
+}
+
 /**
  * Builds the append path: one IMMEDIATE transaction per batch (atomic, one fsync, and no
  * other connection can append between the duplicate check and the insert), duplicates
  * found through the in-memory id index, the new events written as segments.
  */
-export function prepareAppendTransaction(
-  db: SqliteDatabase,
-): (events: readonly EventEnvelope[]) => AppendOutcome[] {
+export function prepareAppendPath(db: SqliteDatabase): AppendPath {
   const index = new EventIdIndex();
   /** Every event up to this offset is in `index`. */
   let indexedThrough = 0;
@@ -95,7 +100,9 @@ export function prepareAppendTransaction(
     return outcomes;
   });
 
-  return (events) => {
+  const indexStoredEvents = db.transaction(catchUp);
+
+  const append = (events: readonly EventEnvelope[]): AppendOutcome[] => {
     let outcomes: AppendOutcome[];
     try {
       outcomes = appendBatch.immediate(events);
@@ -110,4 +117,5 @@ export function prepareAppendTransaction(
     }
     return outcomes;
   };
+  return { append, indexStoredEvents: () => indexStoredEvents.deferred() };
 }

@@ -273,30 +273,43 @@ test('a large batch goes into segments of at most 1,000 events, each found from 
   }
 });
 
-test('a reopened log indexes every segment before its first append, however many', async () => {
-  const directory = await makeTempDirectory();
-  const path = join(directory.path, 'events.db');
-  const events = Array.from({ length: 12_345 }, event);
-  const first = new SqliteEventLog({ path });
-  for (let start = 0; start < events.length; start += 500)
-    await first.append(events.slice(start, start + 500));
-  await first.close();
-  const log = new SqliteEventLog({ path });
-  try {
-    const again = await log.append([
-      events[0] as EventEnvelope,
-      events[6_789] as EventEnvelope,
-      event(),
-      events[12_344] as EventEnvelope,
-    ]);
-    assert.deepEqual(again, [
-      { offset: 1, duplicate: true },
-      { offset: 6_790, duplicate: true },
-      { offset: 12_346, duplicate: false },
-      { offset: 12_345, duplicate: true },
-    ]);
-  } finally {
-    await log.close();
-    await directory.remove();
-  }
-});
+for (const prepared of [false, true])
+  test(`a reopened log indexes every segment ${prepared ? 'when asked to prepare appends' : 'before its first append'}, however many`, async () => {
+    const directory = await makeTempDirectory();
+    const path = join(directory.path, 'events.db');
+    const events = Array.from({ length: 12_345 }, event);
+    const first = new SqliteEventLog({ path });
+    for (let start = 0; start < events.length; start += 500)
+      await first.append(events.slice(start, start + 500));
+    await first.close();
+    const log = new SqliteEventLog({ path });
+    try {
+      if (prepared) {
+        await log.prepareAppends();
+        // Appended by another connection after the index was built: found all the same.
+        const other = new SqliteEventLog({ path });
+        await other.append([events[0] as EventEnvelope, event()]);
+        await other.close();
+      }
+      const again = await log.append([
+        events[0] as EventEnvelope,
+        events[6_789] as EventEnvelope,
+        event(),
+        events[12_344] as EventEnvelope,
+      ]);
+      const next = prepared ? 12_347 : 12_346;
+      assert.deepEqual(again, [
+        { offset: 1, duplicate: true },
+        { offset: 6_790, duplicate: true },
+        { offset: next, duplicate: false },
+        { offset: 12_345, duplicate: true },
+      ]);
+      if (prepared)
+        assert.deepEqual(await log.append([events[12_344] as EventEnvelope]), [
+          { offset: 12_345, duplicate: true },
+        ]);
+    } finally {
+      await log.close();
+      await directory.remove();
+    }
+  });

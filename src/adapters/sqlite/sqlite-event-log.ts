@@ -15,7 +15,7 @@ import {
   type SqliteDatabase,
   type SqliteSynchronous,
 } from './sqlite-database.js';
-import { prepareAppendTransaction } from './sqlite-event-append.js';
+import { type AppendPath, prepareAppendPath } from './sqlite-event-append.js';
 import type { CheckpointWorkerSetup } from './checkpoint-worker.js';
 import {
   EVENTS_VIEW,
@@ -59,7 +59,7 @@ interface SegmentRow {
  */
 export class SqliteEventLog implements EventLog {
   private readonly db: SqliteDatabase;
-  private readonly appendInTransaction: (events: readonly EventEnvelope[]) => AppendOutcome[];
+  private readonly appendPath: AppendPath;
   private readonly selectStartOfSegment;
   private readonly selectSegmentsFrom;
   private readonly selectLastOffset;
@@ -94,7 +94,7 @@ export class SqliteEventLog implements EventLog {
       throw error;
     }
 
-    this.appendInTransaction = prepareAppendTransaction(this.db);
+    this.appendPath = prepareAppendPath(this.db);
     this.selectStartOfSegment = this.db
       .prepare<
         [number],
@@ -119,6 +119,11 @@ export class SqliteEventLog implements EventLog {
     this.newestKnownOffset = this.selectLastOffset.get() ?? 0;
   }
 
+  async prepareAppends(): Promise<void> {
+    this.assertOpen();
+    this.appendPath.indexStoredEvents();
+  }
+
   async append(
     events: readonly EventEnvelope[],
     options: AppendOptions = {},
@@ -133,11 +138,11 @@ export class SqliteEventLog implements EventLog {
       // commit (or checkpoint) makes them durable too.
       this.db.pragma('synchronous = NORMAL');
       try {
-        outcomes = this.appendInTransaction(events);
+        outcomes = this.appendPath.append(events);
       } finally {
         this.db.pragma('synchronous = FULL');
       }
-    } else outcomes = this.appendInTransaction(events);
+    } else outcomes = this.appendPath.append(events);
     if (this.appendsBeforeCheckpointer >= 0) {
       this.appendsBeforeCheckpointer -= events.length;
       if (this.appendsBeforeCheckpointer <= 0) this.startCheckpointer();
