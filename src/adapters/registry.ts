@@ -6,6 +6,8 @@ import { SqliteEventLog } from './sqlite/sqlite-event-log.js';
 import { SqliteStateStore } from './sqlite/sqlite-state-store.js';
 import { MemoryEventLog } from './memory/memory-event-log.js';
 import { MemoryStateStore } from './memory/memory-state-store.js';
+import { PostgresEventLog } from './postgres/postgres-event-log.js';
+import { PostgresStateStore } from './postgres/postgres-state-store.js';
 
 export interface StorageSettings {
   readonly dataDir: string;
@@ -31,8 +33,13 @@ export function openEventLog(settings: StorageSettings): EventLog {
       return new SqliteEventLog({ path: rest, synchronous: settings.synchronous });
     case 'memory':
       return new MemoryEventLog();
+    case 'postgres':
+    case 'postgresql':
+      return new PostgresEventLog({ url });
     default:
-      throw new Error(`no event-log adapter for "${kind}:" (available: sqlite:, memory:)`);
+      throw new Error(
+        `no event-log adapter for "${kind}:" (available: sqlite:, postgres:, memory:)`,
+      );
   }
 }
 
@@ -45,7 +52,12 @@ export function openStateStore(settings: StorageSettings): StateStore {
       return new SqliteStateStore({ path: rest });
     case 'memory':
       return new MemoryStateStore();
+    case 'postgres':
+    case 'postgresql':
+      return new PostgresStateStore({ url });
     default:
-      throw new Error(`no state-store adapter for "${kind}:" (available: sqlite:, memory:)`);
+      throw new Error(
+        `no state-store adapter for "${kind}:" (available: sqlite:, postgres:, memory:)`,
+      );
   }
 }

@@ -75,13 +75,13 @@ export const CONFIG_SCHEMA = Type.Object({
       env: 'KINDRED_EVENT_LOG',
       flag: { name: '--event-log', value: 'url', commands: 'every' },
       default: '',
-      doc: 'Event log URL, chosen by scheme (sqlite:PATH). Empty: events.db in the data directory.',
+      doc: "Event log URL, chosen by scheme: sqlite:PATH, or postgres://user@host:port/database?schema=NAME (the cluster's record; schema default kindred). Empty: events.db in the data directory.",
     }),
     state: stringSetting({
       env: 'KINDRED_STATE_STORE',
       flag: { name: '--state-store', value: 'url', commands: 'every' },
       default: '',
-      doc: 'State store URL, chosen by scheme (sqlite:PATH). Empty: state.db in the data directory.',
+      doc: 'State store URL, chosen by scheme: sqlite:PATH, or postgres://user@host:port/database?schema=NAME (schema default kindred). Empty: state.db in the data directory.',
     }),
     synchronous: oneOfSetting(['full', 'normal'], {
       env: 'KINDRED_STORAGE_SYNCHRONOUS',

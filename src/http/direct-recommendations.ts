@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type {
   RecommendParams,
   RecommendationAnswer,
+  RecommendationService,
 } from '../app/serving/recommendation-service.js';
 import { NO_TRACE } from '../observability/tracing.js';
 import { DELEGATE, type DirectAdmission, type DirectGate } from '../gateway/gateway.js';
@@ -75,26 +76,26 @@ export function directRecommendations(
     // A GET's (empty) body, consumed now: node:http would otherwise do it after the answer,
     // through more of its stream machinery.
     req.resume();
-    const answer = (admission: DirectAdmission): void =>
-      answerRequest(gate, admission, res, () => {
-        const params: RecommendParams = paramsOf(raw, defaultK);
-        return answerJson(service.forUser(userId, params, NO_TRACE));
-      });
+    // No closure on the usual (synchronous) path: this runs for every page view.
     if (admitted instanceof Promise)
-      admitted.then(answer, (error: unknown) => {
-        logger.error({ err: error }, 'admission failed');
-        res.destroy();
-      });
-    else answer(admitted);
+      admitted.then(
+        (admission) => answerRequest(admission, res, service, userId, raw),
+        (error: unknown) => {
+          logger.error({ err: error }, 'admission failed');
+          res.destroy();
+        },
+      );
+    else answerRequest(admitted, res, service, userId, raw);
     return true;
   };
 
   /** A refusal as admission wrote it, or the route's answer (errors with catalog bodies). */
   function answerRequest(
-    gate: DirectGate,
     admission: DirectAdmission,
     res: ServerResponse,
-    run: () => string,
+    service: RecommendationService,
+    userId: string,
+    raw: RawParams,
   ): void {
     if (admission.status !== 0) {
       gate.answer(res, admission, admission.status, admission.body);
@@ -103,7 +104,8 @@ export function directRecommendations(
     let status = 200;
     let body: string;
     try {
-      body = run();
+      const params: RecommendParams = paramsOf(raw, defaultK);
+      body = answerJson(service.forUser(userId, params, NO_TRACE));
     } catch (error) {
       const kindredError = toKindredError(error as Error);
       status = kindredError.status;

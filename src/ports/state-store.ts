@@ -29,6 +29,19 @@ export interface StateStore {
   get(namespace: string, key: string): Promise<Uint8Array | undefined>;
   /** Write is durable when the promise resolves; replaces any previous value. */
   put(namespace: string, key: string, value: Uint8Array, options?: PutOptions): Promise<void>;
+  /**
+   * Writes `value` only if the key now holds exactly `expected` (undefined: only if the
+   * key is absent); true when it wrote. Of writers racing from the same value, exactly one
+   * wins, in this process or another sharing the store: records that are read, changed
+   * and written back (the model registry's pointers, API keys) are changed this way once
+   * several processes share them.
+   */
+  compareAndSet(
+    namespace: string,
+    key: string,
+    expected: Uint8Array | undefined,
+    value: Uint8Array,
+  ): Promise<boolean>;
   /** True when something was deleted. */
   delete(namespace: string, key: string): Promise<boolean>;
   /** Entries in key order. */

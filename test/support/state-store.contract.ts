@@ -221,6 +221,52 @@ export function runStateStoreContract(name: string, factory: StateStoreFactory):
       assertBytes(await store.get(NS, 'k'), bytes('original'));
     });
 
+    withStore('compareAndSet writes only over the value expected', async ({ store }) => {
+      const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+      assert.equal(await store.compareAndSet(NS, 'cas', undefined, text('one')), true);
+      assert.deepEqual(await store.get(NS, 'cas'), text('one'));
+      assert.equal(await store.compareAndSet(NS, 'cas', undefined, text('two')), false);
+      assert.equal(await store.compareAndSet(NS, 'cas', text('on'), text('two')), false);
+      assert.equal(await store.compareAndSet(NS, 'cas', text('one!'), text('two')), false);
+      assert.deepEqual(await store.get(NS, 'cas'), text('one'));
+      assert.equal(await store.compareAndSet(NS, 'cas', text('one'), text('two')), true);
+      assert.equal(await store.compareAndSet(NS, 'cas', text('one'), text('three')), false);
+      assert.deepEqual(await store.get(NS, 'cas'), text('two'));
+      assert.equal(await store.compareAndSet(NS, 'absent', text('two'), text('x')), false);
+      assert.equal(await store.get(NS, 'absent'), undefined);
+      await store.delete(NS, 'cas');
+      assert.equal(await store.compareAndSet(NS, 'cas', undefined, new Uint8Array(0)), true);
+      assert.deepEqual(await store.get(NS, 'cas'), new Uint8Array(0));
+      assert.equal(await store.compareAndSet(NS, 'cas', new Uint8Array(0), text('z')), true);
+    });
+
+    withStore(
+      'racing compareAndSet calls: one winner from each value, and counters add up',
+      async ({ store }) => {
+        const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+        const won = await Promise.all(
+          Array.from({ length: 10 }, (_, n) =>
+            store.compareAndSet(NS, 'race', undefined, text(`${n}`)),
+          ),
+        );
+        assert.equal(won.filter(Boolean).length, 1);
+        await store.put(NS, 'counter', text('0'));
+        const increment = async (): Promise<void> => {
+          for (;;) {
+            const current = (await store.get(NS, 'counter'))!;
+            const next = text(String(Number(new TextDecoder().decode(current)) + 1));
+            if (await store.compareAndSet(NS, 'counter', current, next)) return;
+          }
+        };
+        await Promise.all(
+          Array.from({ length: 5 }, async () => {
+            for (let i = 0; i < 10; i++) await increment();
+          }),
+        );
+        assert.equal(new TextDecoder().decode(await store.get(NS, 'counter')), '50');
+      },
+    );
+
     withStore('close is idempotent and later calls reject', async ({ store }) => {
       await store.put(NS, 'k', bytes('v'));
       await store.close();

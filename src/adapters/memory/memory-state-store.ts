@@ -1,4 +1,5 @@
 import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
+import { sameBytes } from '../../ports/same-bytes.js';
 
 /** In-process state store for unit tests and throwaway runs; nothing survives the process. */
 export class MemoryStateStore implements StateStore {
@@ -25,6 +26,19 @@ export class MemoryStateStore implements StateStore {
       this.namespaces.set(namespace, entries);
     }
     entries.set(key, options.handOver === true ? value : new Uint8Array(value));
+  }
+
+  async compareAndSet(
+    namespace: string,
+    key: string,
+    expected: Uint8Array | undefined,
+    value: Uint8Array,
+  ): Promise<boolean> {
+    this.assertOpen();
+    const current = this.namespaces.get(namespace)?.get(key);
+    if (!sameBytes(current, expected)) return false;
+    await this.put(namespace, key, value);
+    return true;
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {

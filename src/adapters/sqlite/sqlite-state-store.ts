@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
+import { sameBytes } from '../../ports/same-bytes.js';
 import type {
   LargeValueReply,
   LargeValueWorkerSetup,
@@ -131,6 +132,25 @@ export class SqliteStateStore implements StateStore {
     // After any large write still in flight, so the last put of a key wins.
     if (this.largeInFlight > 0) await this.writesDone;
     this.upsert.run(namespace, key, value);
+  }
+
+  async compareAndSet(
+    namespace: string,
+    key: string,
+    expected: Uint8Array | undefined,
+    value: Uint8Array,
+  ): Promise<boolean> {
+    this.assertOpen();
+    if (this.largeInFlight > 0) await this.writesDone;
+    // IMMEDIATE: another connection (or process) cannot write between the read and the write.
+    return this.db
+      .transaction(() => {
+        const current = this.selectValue.get(namespace, key);
+        if (!sameBytes(current, expected)) return false;
+        this.upsert.run(namespace, key, value);
+        return true;
+      })
+      .immediate();
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
