@@ -39,6 +39,8 @@ export interface ModelSearchOptions {
   readonly requestBudgetMs?: number;
   /** Milliseconds; injectable so tests control time. */
   readonly clock?: () => number;
+  /** Waits this many milliseconds (between request-cost measurements); injectable for tests. */
+  readonly pause?: (ms: number) => Promise<void>;
   readonly onTrial?: (trial: Trial) => void;
 }
 
@@ -197,7 +199,7 @@ export async function searchPipeline(
   const maxFactors =
     budgetMs === undefined || !kinds.includes('ials')
       ? 1024
-      : largestFactorsWithin(budgetMs, size.items, historyLength, clock);
+      : await largestFactorsWithin(budgetMs, size.items, historyLength, clock, options.pause);
   const withinBudget = <C extends ComponentConfig>(config: C): C =>
     config.kind === 'ials' && config.params.factors > maxFactors
       ? ({ ...config, params: { ...config.params, factors: maxFactors } } as C)
@@ -799,16 +801,30 @@ function medianHistoryLength(
   return Math.min(limit, active.length === 0 ? 1 : active[active.length >> 1]!);
 }
 
-/** The most iALS factors (a multiple of 16, from 16) whose request fits `budgetMs`. */
-function largestFactorsWithin(
+/**
+ * The most iALS factors (a multiple of 16, from 16) whose request fits `budgetMs`. A size
+ * measured over the budget is measured again after pauses (the fastest counts): a burst of
+ * another process's work on a shared machine lasts a second or so, and must not make
+ * every later training on the same data choose a smaller model (on the MovieLens sample,
+ * 192 factors measure 6 ms quiet and 11 ms during such a burst).
+ */
+async function largestFactorsWithin(
   budgetMs: number,
   items: number,
   historyLength: number,
   clock: () => number,
-): number {
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<number> {
   let allowed = 16;
   for (const factors of [32, 64, 96, 128, 192, 256, 384, 512, 768, 1024]) {
-    if (ialsRequestMs(factors, items, historyLength, clock) > budgetMs) break;
+    const measure = (): number => ialsRequestMs(factors, items, historyLength, clock, 15, budgetMs);
+    let fastest = measure();
+    // Twice the budget and more is over it, burst or not.
+    for (let retry = 0; retry < 3 && fastest > budgetMs && fastest <= 2 * budgetMs; retry++) {
+      await pause(400);
+      fastest = Math.min(fastest, measure());
+    }
+    if (fastest > budgetMs) break;
     allowed = factors;
   }
   return allowed;

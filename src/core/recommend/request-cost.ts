@@ -27,6 +27,8 @@ export function ialsRequestMs(
   historyLength: number,
   clock: () => number,
   rounds = 15,
+  /** Stops early once the fastest round is over twice this: clearly over a budget of it. */
+  clearlyOverMs = Number.POSITIVE_INFINITY,
 ): number {
   warmUpKernels();
   const sample = Math.min(items, SCORED_SAMPLE);
@@ -42,6 +44,7 @@ export function ialsRequestMs(
     scoreFactors(model, vector, scores);
     const scored = clock();
     fastest = Math.min(fastest, solved - started + ((scored - solved) * items) / sample);
+    if (round >= 1 && fastest > 2 * clearlyOverMs) break;
   }
   return fastest;
 }
