@@ -6,6 +6,7 @@ import type { ModelSearchResult, Trial } from '../../core/recommend/model-search
 export const MODELS_NAMESPACE = 'models';
 const ARTIFACT = 'artifact/';
 const META = 'meta/';
+const RESERVED = 'reserved/';
 const ACTIVE = 'active';
 
 /** The search, as a model version keeps it: what was tried and what won. */
@@ -76,10 +77,21 @@ const parse = <T>(bytes: Uint8Array): T => JSON.parse(decoder.decode(bytes)) as 
 export class ModelRegistry {
   constructor(private readonly store: StateStore) {}
 
+  /**
+   * A version no other trainer is given, in this process or another sharing the store:
+   * each is reserved by a compare-and-set on a key of its own (a failed training leaves
+   * a gap in the numbers, never two models under one).
+   */
   async nextVersion(): Promise<string> {
     const last = (await this.list()).at(-1);
-    const number = last === undefined ? 1 : Number(last.version.slice(1)) + 1;
-    return `v${String(number).padStart(6, '0')}`;
+    let number = last === undefined ? 1 : Number(last.version.slice(1)) + 1;
+    for (;;) {
+      const version = `v${String(number).padStart(6, '0')}`;
+      const stamp = json({ reservedAt: new Date().toISOString() });
+      if (await this.store.compareAndSet(MODELS_NAMESPACE, RESERVED + version, undefined, stamp))
+        return version;
+      number++;
+    }
   }
 
   /** Stores a version (artifact first, then its record: a listed version is always loadable). */
@@ -108,9 +120,24 @@ export class ModelRegistry {
     return bytes === undefined ? undefined : parse<ActivePointer>(bytes);
   }
 
-  async setActive(version: string, reason: ActivePointer['reason']): Promise<void> {
-    const pointer: ActivePointer = { version, since: new Date().toISOString(), reason };
-    await this.store.put(MODELS_NAMESPACE, ACTIVE, json(pointer));
+  /**
+   * Points serving at `version`; false when a newly trained version lost to a newer one
+   * activated meanwhile (two trainers finishing out of order must not leave the older
+   * model serving). A rollback is the operator's choice and always applies. The pointer
+   * changes by compare-and-set, so racing writers each see what they replace.
+   */
+  async setActive(version: string, reason: ActivePointer['reason']): Promise<boolean> {
+    const pointer = json({ version, since: new Date().toISOString(), reason });
+    for (;;) {
+      const current = await this.store.get(MODELS_NAMESPACE, ACTIVE);
+      if (
+        reason === 'trained' &&
+        current !== undefined &&
+        parse<ActivePointer>(current).version > version
+      )
+        return false;
+      if (await this.store.compareAndSet(MODELS_NAMESPACE, ACTIVE, current, pointer)) return true;
+    }
   }
 
   /** Deletes all but the newest `keep` versions, never the active one. Returns what went. */
@@ -122,6 +149,7 @@ export class ModelRegistry {
       if (version === active) continue;
       await this.store.delete(MODELS_NAMESPACE, META + version);
       await this.store.delete(MODELS_NAMESPACE, ARTIFACT + version);
+      // The reservation stays: a version number is never given twice.
       removed.push(version);
     }
     return removed;

@@ -194,7 +194,12 @@ export class Trainer {
       fingerprint: job.fingerprint,
     };
     await registry.put(record, reply.artifact);
-    await registry.setActive(version, 'trained');
+    if (!(await registry.setActive(version, 'trained'))) {
+      // Another trainer sharing the store finished a newer version first: this one is kept
+      // (listed, loadable, a rollback target) but does not replace it.
+      logger.warn({ version }, 'a newer model is active: this one is stored, not served');
+      return record;
+    }
     await this.options.onTrained?.(record, reply.artifact);
     const now = Date.now();
     const payload: ModelTrainedPayload = {
