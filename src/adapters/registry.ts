@@ -2,6 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EventLog } from '../ports/event-log.js';
 import type { StateStore } from '../ports/state-store.js';
+import type { LeaseStore } from '../ports/lease-store.js';
+import { MemoryLeaseStore } from './memory/memory-lease-store.js';
+import { SqliteLeaseStore } from './sqlite/sqlite-lease-store.js';
+import { PostgresLeaseStore } from './postgres/postgres-lease-store.js';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.js';
 import { SqliteStateStore } from './sqlite/sqlite-state-store.js';
 import { MemoryEventLog } from './memory/memory-event-log.js';
@@ -58,6 +62,26 @@ export function openStateStore(settings: StorageSettings): StateStore {
     default:
       throw new Error(
         `no state-store adapter for "${kind}:" (available: sqlite:, postgres:, memory:)`,
+      );
+  }
+}
+
+/** Leases live beside the state: in its SQLite file, or in its PostgreSQL schema. */
+export function openLeaseStore(settings: StorageSettings): LeaseStore {
+  const url = settings.state || `sqlite:${join(settings.dataDir, 'state.db')}`;
+  const { scheme: kind, rest } = scheme(url);
+  switch (kind) {
+    case 'sqlite':
+      mkdirSync(resolve(rest, '..'), { recursive: true });
+      return new SqliteLeaseStore(rest);
+    case 'memory':
+      return new MemoryLeaseStore();
+    case 'postgres':
+    case 'postgresql':
+      return new PostgresLeaseStore({ url });
+    default:
+      throw new Error(
+        `no lease-store adapter for "${kind}:" (available: sqlite:, postgres:, memory:)`,
       );
   }
 }

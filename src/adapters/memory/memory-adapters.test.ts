@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEventLogContract } from '../../../test/support/event-log.contract.js';
 import { runStateStoreContract } from '../../../test/support/state-store.contract.js';
+import { runLeaseStoreContract } from '../../../test/support/lease-store.contract.js';
+import { MemoryLeaseStore } from './memory-lease-store.js';
 import { MemoryEventLog } from './memory-event-log.js';
 import { MemoryStateStore, compareBytewise } from './memory-state-store.js';
 
@@ -12,6 +14,11 @@ runEventLogContract('MemoryEventLog', async () => {
 
 runStateStoreContract('MemoryStateStore', async () => {
   const store = new MemoryStateStore();
+  return { store, cleanup: () => store.close() };
+});
+
+runLeaseStoreContract('MemoryLeaseStore', async () => {
+  const store = new MemoryLeaseStore();
   return { store, cleanup: () => store.close() };
 });
 
