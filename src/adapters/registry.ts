@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { EventLog } from '../ports/event-log.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { LeaseStore } from '../ports/lease-store.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import { RedisRateLimiter } from './redis/redis-rate-limiter.js';
 import { MemoryLeaseStore } from './memory/memory-lease-store.js';
 import { SqliteLeaseStore } from './sqlite/sqlite-lease-store.js';
 import { PostgresLeaseStore } from './postgres/postgres-lease-store.js';
@@ -83,5 +85,18 @@ export function openLeaseStore(settings: StorageSettings): LeaseStore {
       throw new Error(
         `no lease-store adapter for "${kind}:" (available: sqlite:, postgres:, memory:)`,
       );
+  }
+}
+
+/** The rate limiter API nodes share (`storage.sharedState`); undefined: each keeps its own. */
+export function openSharedRateLimiter(url: string): RateLimiter | undefined {
+  if (url === '') return undefined;
+  const { scheme: kind } = scheme(url);
+  switch (kind) {
+    case 'redis':
+    case 'rediss':
+      return new RedisRateLimiter({ url });
+    default:
+      throw new Error(`no shared-state adapter for "${kind}:" (available: redis:)`);
   }
 }

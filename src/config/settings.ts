@@ -83,6 +83,12 @@ export const CONFIG_SCHEMA = Type.Object({
       default: '',
       doc: 'State store URL, chosen by scheme: sqlite:PATH, or postgres://user@host:port/database?schema=NAME (schema default kindred). Empty: state.db in the data directory.',
     }),
+    sharedState: stringSetting({
+      env: 'KINDRED_SHARED_STATE',
+      flag: { name: '--shared-state', value: 'url', commands: 'serve' },
+      default: '',
+      doc: 'What API nodes share at request speed, by URL: redis://host:port[/db][?prefix=NAME] shares the rate-limit buckets (keys NAME:rate:..., default kindred), so one limit holds across every node (a request Redis does not answer within 100 ms is let through). Empty: each process keeps its own.',
+    }),
     synchronous: oneOfSetting(['full', 'normal'], {
       env: 'KINDRED_STORAGE_SYNCHRONOUS',
       flag: { name: '--synchronous', value: 'mode', commands: 'every' },

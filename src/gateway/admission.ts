@@ -239,17 +239,22 @@ export class Admission {
     socket: Socket,
     held: number,
     reason: string,
-  ): AdmissionResult {
+  ): AdmissionResult | Promise<AdmissionResult> {
     this.parts.metrics.authFailure(reason);
-    const addressRule = this.addressRule;
-    if (addressRule !== null) {
-      const address = this.clientAddress(headers, socket);
-      const decision = this.parts.limiter.take(`a:${address}`, addressRule);
-      if (!(decision instanceof Promise) && !decision.allowed)
-        return this.refuseRate(decision, addressRule, 'address', held, null, NO_HEADERS);
-    }
     const body = reason === 'missing' ? MISSING_KEY_BODY : (BAD_KEY_BODIES[reason] as string);
-    return refused(401, body, held, ['www-authenticate', 'Bearer realm="kindred"']);
+    const unauthorized = (): AdmissionResult =>
+      refused(401, body, held, ['www-authenticate', 'Bearer realm="kindred"']);
+    const addressRule = this.addressRule;
+    if (addressRule === null) return unauthorized();
+    const address = this.clientAddress(headers, socket);
+    const decision = this.parts.limiter.take(`a:${address}`, addressRule);
+    const apply = (d: RateDecision): AdmissionResult =>
+      d.allowed
+        ? unauthorized()
+        : this.refuseRate(d, addressRule, 'address', held, null, NO_HEADERS);
+    // A shared limiter answers later; guessing keys is limited across the nodes all the same.
+    if (decision instanceof Promise) return decision.then(apply, unauthorized);
+    return apply(decision);
   }
 }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rateLimitHeaders } from './rate-limiter.js';
 import { TokenBucketLimiter } from './token-bucket.js';
+import { runRateLimiterContract } from '../../test/support/rate-limiter.contract.js';
 
 test('a bucket allows its burst, then refills at the sustained rate', async () => {
   let now = 0;
@@ -46,4 +47,9 @@ test('memory is bounded: full buckets are swept, the oldest evicted beyond the c
   now += 10_000;
   limiter.sweep();
   assert.equal(limiter.size, 0);
+});
+
+runRateLimiterContract('TokenBucketLimiter', async () => {
+  const limiter = new TokenBucketLimiter();
+  return { limiter, cleanup: () => limiter.close() };
 });

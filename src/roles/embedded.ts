@@ -7,6 +7,7 @@ import { createGatewayParts } from '../gateway/gateway.js';
 import { buildHttpServer } from '../http/server.js';
 import { createModelServices, type ModelServices } from '../app/training/model-services.js';
 import { openEngine } from './open-engine.js';
+import { openSharedRateLimiter } from '../adapters/registry.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -44,7 +45,8 @@ export async function startEmbeddedServer(
   let ready = false;
   const models = createModelServices(engine, config, logger);
   // The gateway's parts in-process: one node's keys, buckets and pools.
-  const gateway = createGatewayParts({ config, engine });
+  const rateLimiter = openSharedRateLimiter(config.storage.sharedState);
+  const gateway = createGatewayParts({ config, engine, ...(rateLimiter ? { rateLimiter } : {}) });
   const http = await buildHttpServer(
     { engine, config, ready: () => ready, models, gateway },
     logger,
