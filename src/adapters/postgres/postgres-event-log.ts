@@ -199,7 +199,7 @@ export class PostgresEventLog implements EventLog {
   ): Subscription {
     this.assertOpen();
     const subscription = new LogSubscription(
-      this,
+      this.subscriptionSource,
       afterOffset,
       listener,
       this.deliveryBatchSize,
@@ -213,6 +213,24 @@ export class PostgresEventLog implements EventLog {
     this.startFollowing();
     return subscription;
   }
+
+  /**
+   * What subscriptions read through. A subscriber may learn of an append of this process
+   * (by NOTIFY, or a read on another connection) before the append's caller has been
+   * answered; a writer that applies its own appends at once would then be handed them
+   * again. So a read that found events waits for this process's appends to be answered and
+   * their callers to have run, then the subscription filters by the caller's position.
+   */
+  private readonly subscriptionSource = {
+    readAfter: async (afterOffset: number, limit: number): Promise<StoredEvent[]> => {
+      const events = await this.readAfter(afterOffset, limit);
+      if (events.length > 0) {
+        await this.appendTurn;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return events;
+    },
+  };
 
   async close(): Promise<void> {
     if (this.closed) return;
