@@ -33,6 +33,8 @@ export interface StartOptions {
   /** Follow events other processes append (a server does; a one-shot command does not). */
   readonly follow?: boolean;
   readonly onProgress?: (applied: number, total: number) => void;
+  /** Stop at this offset (the log's last when absent): the read models as they were then. */
+  readonly upTo?: number;
 }
 
 /**
@@ -89,7 +91,10 @@ export class Engine {
     const started = performance.now();
     if (!options.fromScratch) await this.restoreSnapshot();
     const restoredAt = this.readModels.checkpoint;
-    const lastOffset = await this.log.lastOffset();
+    const lastOffset = Math.min(
+      await this.log.lastOffset(),
+      options.upTo ?? Number.POSITIVE_INFINITY,
+    );
     await this.projector.catchUp(lastOffset, (offset) =>
       options.onProgress?.(offset - restoredAt, lastOffset - restoredAt),
     );

@@ -5,6 +5,7 @@ import { registerConfig } from './commands/config.js';
 import { registerReplay } from './commands/replay.js';
 import { registerImport } from './commands/import.js';
 import { registerExport } from './commands/export.js';
+import { registerBackup } from './commands/backup.js';
 import { registerTrain } from './commands/train.js';
 import { registerEval } from './commands/eval.js';
 import { registerModels } from './commands/models.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerImport(program);
   registerExport(program);
+  registerBackup(program);
   registerTrain(program);
   registerEval(program);
   registerModels(program);

@@ -62,5 +62,11 @@ export interface EventLog {
    * ones do. Optional; appends work without it.
    */
   prepareAppends?(): Promise<void>;
+  /**
+   * Writes a consistent copy of the whole log, as of one moment while appends go on, to
+   * the new file `path` in the embedded format, and returns the last offset it holds
+   * (backups). Absent on cluster adapters: their database has backups of its own.
+   */
+  copyTo?(path: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -46,5 +46,10 @@ export interface StateStore {
   delete(namespace: string, key: string): Promise<boolean>;
   /** Entries in key order. */
   list(namespace: string, options?: ListOptions): Promise<StoredEntry[]>;
+  /**
+   * Writes a consistent copy of every entry, as of one moment while writes go on, to the
+   * new file `path` in the embedded format (backups). Absent on cluster adapters.
+   */
+  copyTo?(path: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import {
   type SqliteSynchronous,
 } from './sqlite-database.js';
 import { type AppendPath, prepareAppendPath } from './sqlite-event-append.js';
+import { copySqliteDatabase } from './sqlite-copy.js';
 import type { CheckpointWorkerSetup } from './checkpoint-worker.js';
 import {
   EVENTS_VIEW,
@@ -117,6 +118,17 @@ export class SqliteEventLog implements EventLog {
       >('SELECT coalesce(sum(last_offset - first_offset + 1), 0) FROM event_segments')
       .pluck();
     this.newestKnownOffset = this.selectLastOffset.get() ?? 0;
+  }
+
+  async copyTo(path: string): Promise<number> {
+    this.assertOpen();
+    if (this.path === ':memory:') throw new Error('an in-memory log has no file to copy');
+    const last = await copySqliteDatabase({
+      source: this.path,
+      destination: path,
+      probe: 'SELECT coalesce(max(last_offset), 0) FROM event_segments',
+    });
+    return last ?? 0;
   }
 
   async prepareAppends(): Promise<void> {

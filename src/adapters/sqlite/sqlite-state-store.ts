@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../ports/state-store.js';
 import { sameBytes } from '../../ports/same-bytes.js';
+import { copySqliteDatabase } from './sqlite-copy.js';
 import type {
   LargeValueReply,
   LargeValueWorkerSetup,
@@ -151,6 +152,14 @@ export class SqliteStateStore implements StateStore {
         return true;
       })
       .immediate();
+  }
+
+  async copyTo(path: string): Promise<void> {
+    this.assertOpen();
+    if (this.path === ':memory:') throw new Error('an in-memory store has no file to copy');
+    // Large values still on their way to the file belong in the copy.
+    if (this.largeInFlight > 0) await this.writesDone;
+    await copySqliteDatabase({ source: this.path, destination: path });
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {

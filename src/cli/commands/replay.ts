@@ -10,14 +10,33 @@ export function registerReplay(program: Command): void {
       'rebuild every read model from the event log, write a fresh snapshot, print its checksum',
     )
     .option('--dry-run', 'rebuild in memory and print the checksum without writing a snapshot')
-    .action(async (options: Record<string, unknown>) => {
+    .option(
+      '--to <offset>',
+      'stop at this log position (with --dry-run): the read models as they were then',
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
       const config = configFromOptions(options);
+      const upTo = options['to'] === undefined ? undefined : Number(options['to']);
+      if (
+        upTo !== undefined &&
+        !(Number.isInteger(upTo) && upTo >= 0 && options['dryRun'] === true)
+      )
+        command.error(
+          'kindred replay: --to takes a position (an integer >= 0) and needs --dry-run',
+          {
+            exitCode: 2,
+          },
+        );
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       const engine = openEngine(config, logger);
-      const total = await engine.log.lastOffset();
+      const total = Math.min(await engine.log.lastOffset(), upTo ?? Number.POSITIVE_INFINITY);
       const progress = createProgress('replay', total, 'events');
       const started = performance.now();
-      await engine.start({ fromScratch: true, onProgress: (applied) => progress.update(applied) });
+      await engine.start({
+        fromScratch: true,
+        onProgress: (applied) => progress.update(applied),
+        ...(upTo === undefined ? {} : { upTo }),
+      });
       progress.stop();
       const seconds = (performance.now() - started) / 1000;
       const checksum = engine.readModels.checksum();
