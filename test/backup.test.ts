@@ -202,3 +202,31 @@ test('restore refuses a non-empty target and damaged, truncated or foreign files
     );
   }
 });
+
+test('a dump (kindred export) loads into an empty deployment with the same read models', async () => {
+  const dump = join(dir.path, 'dump.jsonl');
+  const exported = await runKindred(['export', '--data', source, '--out', dump]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const loaded = join(dir.path, 'loaded');
+  const load = await runKindred(['load', dump, '--data', loaded]);
+  assert.equal(load.code, 0, load.stderr);
+  const expected = await runKindred(['replay', '--dry-run', '--data', source]);
+  assert.equal(
+    (JSON.parse(load.stdout) as { checksum: string }).checksum,
+    (JSON.parse(expected.stdout) as { checksum: string }).checksum,
+  );
+  const rebuilt = await runKindred(['replay', '--dry-run', '--data', loaded]);
+  assert.equal(
+    (JSON.parse(rebuilt.stdout) as { checksum: string }).checksum,
+    (JSON.parse(expected.stdout) as { checksum: string }).checksum,
+  );
+  // Into a deployment that has events: refused, nothing appended.
+  const again = await runKindred(['load', dump, '--data', loaded]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already has events/);
+  const after = await runKindred(['replay', '--dry-run', '--data', loaded]);
+  assert.equal(
+    (JSON.parse(after.stdout) as { events: number }).events,
+    (JSON.parse(expected.stdout) as { events: number }).events,
+  );
+});

@@ -6,6 +6,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerImport } from './commands/import.js';
 import { registerExport } from './commands/export.js';
 import { registerBackup } from './commands/backup.js';
+import { registerLoad } from './commands/load.js';
 import { registerTrain } from './commands/train.js';
 import { registerEval } from './commands/eval.js';
 import { registerModels } from './commands/models.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerBackup(program);
+  registerLoad(program);
   registerTrain(program);
   registerEval(program);
   registerModels(program);
