@@ -230,3 +230,46 @@ test('a dump (kindred export) loads into an empty deployment with the same read 
     (JSON.parse(expected.stdout) as { events: number }).events,
   );
 });
+
+test('a backup through the API of a running server (admin scope) restores like one of its directory', async () => {
+  const master = 'backup-api-master-0123456789';
+  const served = join(dir.path, 'served');
+  const server = await ServerProcess.start({
+    dataDir: served,
+    env: { KINDRED_MASTER_KEY: master, KINDRED_TRAINING_ON_START: 'false' },
+  });
+  const file = join(dir.path, 'through-api.kbak');
+  try {
+    const posted = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
+      body: JSON.stringify({
+        events: [
+          { type: 'view', userId: 'a', itemId: 'x' },
+          { type: 'view', userId: 'b', itemId: 'y' },
+        ],
+      }),
+    });
+    assert.equal(posted.status, 200, await posted.clone().text());
+    const refused = await fetch(`${server.url}/v1/admin/backup`);
+    assert.equal(refused.status, 401);
+    await refused.arrayBuffer();
+    const taken = await runKindred(['backup', '--out', file, '--from', server.url], {
+      env: { KINDRED_API_KEY: master },
+    });
+    assert.equal(taken.code, 0, taken.stderr);
+    assert.equal((JSON.parse(taken.stdout) as { position: number }).position, 2);
+    const status = (await (
+      await fetch(`${server.url}/v1/admin/status?checksum=true`, {
+        headers: { authorization: `Bearer ${master}` },
+      })
+    ).json()) as { checksum: string };
+    const restored = join(dir.path, 'restored-from-api');
+    const restore = await runKindred(['restore', file, '--data', restored]);
+    assert.equal(restore.code, 0, restore.stderr);
+    const replayed = await runKindred(['replay', '--dry-run', '--data', restored]);
+    assert.equal((JSON.parse(replayed.stdout) as { checksum: string }).checksum, status.checksum);
+  } finally {
+    await server.stop();
+  }
+});

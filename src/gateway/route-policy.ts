@@ -68,6 +68,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
 
   // Administration.
   'GET /v1/admin/status': { scope: 'admin', pool: 'admin' },
+  'GET /v1/admin/backup': { scope: 'admin', pool: 'admin' },
   'POST /v1/keys': { scope: 'admin', pool: 'admin' },
   'GET /v1/keys': { scope: 'admin', pool: 'admin' },
   'GET /v1/keys/:id': { scope: 'admin', pool: 'admin' },

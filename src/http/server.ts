@@ -15,6 +15,7 @@ import { ROW_VALIDATED, type HttpContext } from './context.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerBackupRoutes } from './routes/backup.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
 import { registerRecommendationStreamRoute } from './routes/recommendation-stream.js';
 import { registerScenarioRoutes } from './routes/scenarios.js';
@@ -144,6 +145,7 @@ export async function buildHttpServer(
   const gateway = registerGateway(app, deps, context.gateway ?? createGatewayParts(deps));
   registerApiKeyRoutes(app, gateway.keys);
   registerSystemRoutes(app, context);
+  registerBackupRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerEventRoutes(app, context);
   registerRecommendationRoutes(app, context);

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { openEventLog, openStateStore } from '../../adapters/registry.js';
-import { BackupError } from '../../app/backup/backup-file.js';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  BackupError,
+  type BackupManifest,
+  readBackupManifest,
+} from '../../app/backup/backup-file.js';
 import { restoreBackup, takeBackup } from '../../app/backup/backup.js';
 import type { KindredConfig } from '../../config/settings.js';
 import { addCommonOptions, configFromOptions } from '../context.js';
@@ -21,7 +30,22 @@ export function registerBackup(program: Command): void {
         'to a new file, while a server on it goes on serving and taking writes; prints its position and checksums',
     )
     .requiredOption('--out <file>', 'the backup file to create (must not exist)')
+    .option(
+      '--from <url>',
+      "a running server's URL: the backup comes through its API (admin scope; the key from KINDRED_API_KEY)",
+    )
     .action(async (options: Record<string, unknown>, command: Command) => {
+      if (options['from'] !== undefined) {
+        try {
+          const manifest = await backupFromServer(String(options['from']), String(options['out']));
+          process.stdout.write(
+            `${JSON.stringify({ file: options['out'], position: manifest.position, parts: manifest.parts })}\n`,
+          );
+        } catch (error) {
+          command.error(`kindred backup: ${(error as Error).message}`, { exitCode: 1 });
+        }
+        return;
+      }
       const config = configFromOptions(options);
       const storage = storageOf(config);
       const log = openEventLog(storage);
@@ -77,4 +101,25 @@ export function registerBackup(program: Command): void {
         command.error(`kindred restore: ${code}${(error as Error).message}`, { exitCode: 1 });
       }
     });
+}
+
+/** Downloads a backup from a server's API into `out`, then checks it is whole. */
+async function backupFromServer(url: string, out: string): Promise<BackupManifest> {
+  const key = process.env['KINDRED_API_KEY'];
+  const answer = await fetch(new URL('/v1/admin/backup', url), {
+    headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+  });
+  if (!answer.ok || answer.body === null)
+    throw new Error(`${url} answered ${answer.status}: ${await answer.text()}`);
+  try {
+    await pipeline(
+      Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>),
+      createWriteStream(out, { flags: 'wx' }),
+    );
+    return (await readBackupManifest(out)).manifest;
+  } catch (error) {
+    // A file that was there before is not ours to remove.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(out, { force: true });
+    throw error;
+  }
 }
