@@ -38,7 +38,7 @@ test('the type derived from the schema is the one the code reads', () => {
 });
 
 test('every setting has a unique env variable, file key and flag, and a default its schema passes', () => {
-  assert.equal(SETTINGS.length, 69);
+  assert.equal(SETTINGS.length, 70);
   const unique = (values: readonly string[]): void =>
     assert.equal(new Set(values).size, values.length, values.join());
   unique(SETTINGS.map((s) => s.path));
