@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { openEventLog, openStateStore } from '../../adapters/registry.js';
 import { createWriteStream } from 'node:fs';
+import { setPriority } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,6 +48,7 @@ export function registerBackup(program: Command): void {
         }
         return;
       }
+      yieldToServers();
       const config = configFromOptions(options);
       const storage = storageOf(config);
       const log = openEventLog(storage);
@@ -122,4 +125,21 @@ async function backupFromServer(url: string, out: string): Promise<BackupManifes
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(out, { force: true });
     throw error;
   }
+}
+
+/**
+ * A backup is a batch job beside a server on the same machine: it takes the lowest CPU
+ * and I/O priority (Linux's `ionice -c3` where it exists), for this thread and the threads
+ * it starts afterwards. Writing half a gigabyte at full priority put a serving process's
+ * p99 at 176 - 313 ms (5 - 7 ms without a backup): the page cache it dirties throttles the
+ * server's own writes.
+ */
+function yieldToServers(): void {
+  try {
+    setPriority(19);
+  } catch {
+    // Not permitted: the usual priority.
+  }
+  if (process.platform === 'linux')
+    spawnSync('ionice', ['-c', '3', '-p', String(process.pid)], { stdio: 'ignore' });
 }
