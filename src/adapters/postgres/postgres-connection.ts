@@ -57,3 +57,22 @@ export async function inTransaction<T>(
     client.release();
   }
 }
+
+/**
+ * Creates the schema and runs `statements` (CREATE ... IF NOT EXISTS) in one transaction,
+ * under an advisory lock: two processes creating the same tables at once would otherwise
+ * collide in the catalog.
+ */
+export async function createTables(
+  pool: pg.Pool,
+  target: PostgresTarget,
+  statements: readonly string[],
+): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `kindred-schema:${target.schema}`,
+    ]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
+    for (const statement of statements) await client.query(statement);
+  });
+}

@@ -13,6 +13,7 @@ import { LogSubscription } from '../../ports/log-subscription.js';
 import {
   type PostgresTarget,
   createPool,
+  createTables,
   inTransaction,
   postgresTarget,
   toNumber,
@@ -79,7 +80,7 @@ export class PostgresEventLog implements EventLog {
     this.channel = `kindred_events_${this.target.schema}`;
     this.deliveryBatchSize = options.deliveryBatchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.ready = this.createTables();
+    this.ready = this.ensureTables();
     // Failing to connect surfaces from the first call; not as an unhandled rejection.
     this.ready.catch(() => undefined);
   }
@@ -241,15 +242,9 @@ export class PostgresEventLog implements EventLog {
     await this.pool.end();
   }
 
-  private async createTables(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      // Two processes creating the same tables at once would collide in the catalog.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `kindred-schema:${this.target.schema}`,
-      ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.target.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.events} (
+  private ensureTables(): Promise<void> {
+    return createTables(this.pool, this.target, [
+      `CREATE TABLE IF NOT EXISTS ${this.events} (
            position int8 PRIMARY KEY,
            id text NOT NULL UNIQUE,
            type text NOT NULL,
@@ -259,18 +254,13 @@ export class PostgresEventLog implements EventLog {
            partition_key text NOT NULL,
            payload text NOT NULL,
            metadata text NOT NULL)`,
-      );
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.head} (
+      `CREATE TABLE IF NOT EXISTS ${this.head} (
            one boolean PRIMARY KEY DEFAULT true CHECK (one),
            position int8 NOT NULL)`,
-      );
-      await client.query(
-        `INSERT INTO ${this.head} (one, position)
+      `INSERT INTO ${this.head} (one, position)
            SELECT true, coalesce(max(position), 0) FROM ${this.events}
          ON CONFLICT (one) DO NOTHING`,
-      );
-    });
+    ]);
   }
 
   /** LISTEN on a connection of its own while anyone subscribes, plus a slow poll. */

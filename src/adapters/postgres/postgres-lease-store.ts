@@ -3,7 +3,7 @@ import type { Lease, LeaseStore } from '../../ports/lease-store.js';
 import {
   type PostgresTarget,
   createPool,
-  inTransaction,
+  createTables,
   postgresTarget,
   toNumber,
 } from './postgres-connection.js';
@@ -84,20 +84,14 @@ export class PostgresLeaseStore implements LeaseStore {
     await this.pool.end();
   }
 
-  private async createTable(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `kindred-schema:${this.target.schema}`,
-      ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.target.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
+  private createTable(): Promise<void> {
+    return createTables(this.pool, this.target, [
+      `CREATE TABLE IF NOT EXISTS ${this.table} (
            name text PRIMARY KEY,
            holder text NOT NULL,
            token int8 NOT NULL,
            expires_at timestamptz NOT NULL)`,
-      );
-    });
+    ]);
   }
 
   private assertOpen(): void {

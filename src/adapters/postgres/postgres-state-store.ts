@@ -3,7 +3,7 @@ import type { ListOptions, PutOptions, StateStore, StoredEntry } from '../../por
 import {
   type PostgresTarget,
   createPool,
-  inTransaction,
+  createTables,
   postgresTarget,
 } from './postgres-connection.js';
 
@@ -130,20 +130,14 @@ export class PostgresStateStore implements StateStore {
     await this.pool.end();
   }
 
-  private async createTable(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `kindred-schema:${this.target.schema}`,
-      ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.target.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
+  private createTable(): Promise<void> {
+    return createTables(this.pool, this.target, [
+      `CREATE TABLE IF NOT EXISTS ${this.table} (
            namespace text COLLATE "C" NOT NULL,
            key text COLLATE "C" NOT NULL,
            value bytea NOT NULL,
            PRIMARY KEY (namespace, key))`,
-      );
-    });
+    ]);
   }
 
   private assertOpen(): void {
